@@ -48,6 +48,8 @@ bool parseErrorTag(std::string_view name, ErrorTag& out) {
   return false;
 }
 
+std::string_view Value::stringView() const { return asString()->view(); }
+
 Value Value::object(Object* o) {
   Value v;
   switch (o->type()) {

@@ -164,8 +164,4 @@ class ErrorObject : public Object {
   std::vector<TraceFrame> trace_;
 };
 
-inline std::string_view Value::stringView() const {
-  return asString()->view();
-}
-
 }  // namespace brainvm

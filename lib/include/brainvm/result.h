@@ -36,13 +36,21 @@ struct Diagnostic {
   std::string format() const;
 };
 
+inline Diagnostic makeDiagnostic(std::string message) {
+  Diagnostic d;
+  d.message = std::move(message);
+  return d;
+}
+
 struct Error {
   ErrorCode code = ErrorCode::InvalidArgument;
   std::vector<Diagnostic> diagnostics;
 
   Error() = default;
   Error(ErrorCode c, std::string message) : code(c) {
-    diagnostics.push_back(Diagnostic{std::move(message)});
+    Diagnostic d;
+    d.message = std::move(message);
+    diagnostics.push_back(std::move(d));
   }
   Error(ErrorCode c, std::vector<Diagnostic> d)
       : code(c), diagnostics(std::move(d)) {}

@@ -1,0 +1,186 @@
+// The runtime: one verified program, its heap, fibers, scheduler, handle
+// table, variable scopes and bound host functions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "brainvm/heap.h"
+#include "brainvm/host.h"
+#include "brainvm/program.h"
+#include "brainvm/result.h"
+#include "brainvm/value.h"
+
+namespace brainvm {
+
+struct RuntimeConfig {
+  uint32_t maxFibersPerTick = 64;  // slices per scheduler tick
+  uint32_t defaultBudget = 1000;   // instructions per slice
+  uint32_t maxFrameDepth = 256;    // frames per fiber (entry frame included)
+  uint32_t maxStackSize = 4096;    // values per fiber stack (locals included)
+  uint32_t maxHandlers = 64;       // try handlers installed at once per fiber
+  uint32_t maxFibers = 100000;     // live fibers
+  uint32_t maxHandles = 100000;    // pending handles
+  uint64_t maxHeapBytes = 256ull << 20;  // lists, maps, structs, strings
+  uint32_t maxStringBytes = 16u << 20;   // one string
+  uint64_t maxInstructions = 0;    // whole run; 0 = unlimited
+  // Entry supplied by the caller (run --entry): relaxes the verifier's
+  // "nothing to run" check.
+  bool entrySuppliedExternally = false;
+};
+
+enum class FiberState : uint8_t { Runnable, Waiting, Done, Fault, Cancelled };
+std::string_view fiberStateName(FiberState s);  // "RUNNABLE", "DONE", ...
+
+enum class RunStatus : uint8_t { Done, Yielded, Waiting, Fault, Cancelled };
+std::string_view runStatusName(RunStatus s);  // "DONE", "YIELDED", ...
+
+struct RunResult {
+  RunStatus status = RunStatus::Yielded;
+  uint32_t instructions = 0;  // budget units used by this slice
+  HandleId handle = 0;        // WAITING: the awaited handle
+};
+
+enum class HandleState : uint8_t { Pending, Resolved, Rejected, Cancelled };
+std::string_view handleStateName(HandleState s);
+
+// A snapshot of one fiber.
+struct FiberView {
+  FiberId id = 0;
+  uint32_t function = 0;
+  FiberState state = FiberState::Runnable;
+  Value result;      // DONE: the returned value
+  Value error;       // FAULT: the error value (with a trace); CANCELLED too
+  bool fired = false;  // executed a when_end whose condition was truthy
+  bool isRule = false;
+};
+
+struct RuntimeStats {
+  uint64_t instructions = 0;  // budget units charged, whole runtime
+  uint64_t slices = 0;
+  uint64_t handlesCreated = 0;
+  uint32_t liveFibers = 0;  // runnable + waiting
+  uint32_t runnableFibers = 0;
+  uint32_t waitingFibers = 0;
+  uint32_t pendingHandles = 0;
+  uint64_t heapBytes = 0;
+};
+
+// Receives scheduler events (used for `run --trace`).
+class RuntimeObserver {
+ public:
+  virtual ~RuntimeObserver() = default;
+  virtual void onFiberSpawned(FiberId, uint32_t /*function*/) {}
+  virtual void onSlice(FiberId, const RunResult&) {}
+  virtual void onHandleSettled(HandleId, HandleState) {}
+  virtual void onFiberCancelled(FiberId) {}
+};
+
+// A custom variable resolver, consulted first by load_var and store_var.
+class VariableResolver {
+ public:
+  virtual ~VariableResolver() = default;
+  // The value of name, or nullopt to continue down the resolution chain.
+  virtual std::optional<Value> load(std::string_view name, FiberId fiber) = 0;
+  // True if the resolver stored the value (store_var then stops there).
+  virtual bool store(std::string_view /*name*/, const Value& /*value*/,
+                     FiberId /*fiber*/) {
+    return false;
+  }
+};
+
+using ContextId = uint32_t;
+inline constexpr ContextId kNoContext = 0;
+using PinId = uint32_t;
+
+class RuntimeImpl;
+
+class Runtime {
+ public:
+  // Verifies the program (filling maxStack), binds its host imports by name
+  // (LinkError listing every missing or kind-mismatched name) and sets up the
+  // shared scope from its `.var` initial values.
+  static Result<std::unique_ptr<Runtime>> create(Program program,
+                                                 const HostRegistry& hosts,
+                                                 RuntimeConfig config = {});
+  ~Runtime();
+
+  const Program& program() const;
+  const RuntimeConfig& config() const;
+  Heap& heap();
+
+  // --- Fibers and scheduling ---
+  Result<FiberId> spawn(uint32_t function, std::span<const Value> args = {});
+  Result<FiberId> spawn(std::string_view function,
+                        std::span<const Value> args = {});
+  // Marks a fiber as spawned for a rule (excluded from reports' fibers).
+  void markRule(FiberId id);
+  // Cancels a live fiber (state CANCELLED). False if none was live.
+  bool cancel(FiberId id);
+  std::optional<FiberView> fiber(FiberId id) const;
+  // One scheduler tick: runs up to maxFibersPerTick slices; a fiber that
+  // yields is re-queued at the back of the same tick. Returns slices run.
+  uint32_t tick();
+  // Runs one slice of a runnable fiber directly (for hosts that schedule
+  // themselves, and for tests).
+  RunResult runFiber(FiberId id, uint32_t budget);
+  // Removes DONE, FAULT and CANCELLED fibers, calling onEnded for each first.
+  size_t gc(const std::function<void(const FiberView&)>& onEnded = {});
+  // Ends every live fiber with an uncatchable error (e.g. Timeout).
+  void faultAll(ErrorTag tag, std::string_view message);
+  bool instructionLimitReached() const;
+  RuntimeStats stats() const;
+
+  // --- Handles ---
+  Result<HandleId> createHandle();
+  Status resolveHandle(HandleId id, const Value& value);
+  Status rejectHandle(HandleId id, ErrorTag tag, std::string_view message);
+  Status rejectHandleWith(HandleId id, const Value& errorValue);
+  Status cancelHandle(HandleId id, std::string_view message = "Cancelled");
+  std::optional<HandleState> handleState(HandleId id) const;
+
+  // --- Variables ---
+  // Shared scope (the program's `.var`s and anything host-set).
+  std::optional<Value> getShared(std::string_view name) const;
+  Status setShared(std::string_view name, const Value& value);
+  // Every shared variable, sorted by name.
+  std::vector<std::pair<std::string, Value>> sharedVariables() const;
+  std::optional<Value> getFiberVariable(FiberId id, std::string_view name) const;
+  void setResolver(std::shared_ptr<VariableResolver> resolver);
+  // Host contexts form the parent chain load_var reaches last.
+  ContextId newContext(ContextId parent = kNoContext);
+  Status setContextVariable(ContextId ctx, std::string_view name,
+                            const Value& value);
+  void setParentContext(ContextId ctx);
+
+  // --- Clock (read by host functions such as now/tick) ---
+  void setClock(double timeMs, double dtMs, uint64_t tick);
+  double timeMs() const;
+  double dtMs() const;
+  uint64_t currentTick() const;
+
+  // --- Values and memory ---
+  Value newString(std::string_view s);  // nil if out of memory
+  // Values held by the host across safe points must be pinned.
+  PinId pin(const Value& v);
+  void unpin(PinId id);
+  Value pinned(PinId id) const;
+  void collectGarbage();
+
+  void setObserver(RuntimeObserver* observer);
+
+  RuntimeImpl& impl() { return *impl_; }
+
+ private:
+  explicit Runtime(std::unique_ptr<RuntimeImpl> impl);
+  std::unique_ptr<RuntimeImpl> impl_;
+};
+
+}  // namespace brainvm

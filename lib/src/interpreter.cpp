@@ -1,0 +1,792 @@
+// The dispatch loop. The verifier has proved operands, jump targets and stack
+// depths, so handlers do no bounds checks: only kind checks on values and the
+// runtime limits (frame depth, stack size, handlers, memory).
+//
+// Hot state lives in locals (ip, sp, base, budget); SAVE_STATE writes it back
+// to the fiber before anything that can observe the fiber (host calls,
+// errors, garbage collection) and LOAD_STATE reloads it afterwards.
+#include <cmath>
+#include <string>
+
+#include "brainvm/objects.h"
+#include "brainvm/opcodes.h"
+#include "runtime_impl.h"
+#include "linked_code.h"
+#include "struct_copy.h"
+
+// Computed goto takes label addresses, a GNU extension.
+#pragma GCC diagnostic ignored "-Wpedantic"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define BVM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define BVM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define BVM_COMPUTED_GOTO 1
+#else
+#define BVM_LIKELY(x) (x)
+#define BVM_UNLIKELY(x) (x)
+#define BVM_COMPUTED_GOTO 0
+#endif
+
+namespace brainvm {
+namespace {
+
+inline bool isTruthy(const Value& v) {
+  return v.isBool() ? v.asBool() : truthy(v);
+}
+
+inline bool isIntegral(double d) {
+  return std::isfinite(d) && d == std::floor(d);
+}
+
+std::string describe(const Value& v) { return std::string(kindName(v.kind())); }
+
+// Inline semantics of intrinsic host functions on two numbers.
+inline Value applyIntrinsic(Intrinsic op, double x, double y) {
+  switch (op) {
+    case Intrinsic::Add: return Value::number(x + y);
+    case Intrinsic::Sub: return Value::number(x - y);
+    case Intrinsic::Mul: return Value::number(x * y);
+    case Intrinsic::Lt: return Value::boolean(x < y);
+    case Intrinsic::Le: return Value::boolean(x <= y);
+    case Intrinsic::Gt: return Value::boolean(x > y);
+    case Intrinsic::Ge: return Value::boolean(x >= y);
+    case Intrinsic::Eq: return Value::boolean(x == y);
+    case Intrinsic::Neq: return Value::boolean(x != y);
+    case Intrinsic::None: break;
+  }
+  return Value();
+}
+
+}  // namespace
+
+RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
+  RunResult result;
+  const uint32_t budgetStart = budget;
+  running = &f;
+
+  const Instr* code = nullptr;
+  const Instr* ip = nullptr;
+  Value* stack = nullptr;
+  Value* sp = nullptr;
+  Value* base = nullptr;
+  const Value* consts = program.constants.data();
+  Value* sharedSlots = shared.data();
+  Value pendingThrow;
+  uint32_t throwPc = 0;
+
+#define LOAD_STATE()                               \
+  do {                                             \
+    const Frame& fr_ = f.frames.back();            \
+    code = linked[fr_.function].data();            \
+    ip = code + fr_.pc;                            \
+    stack = f.stack;                               \
+    sp = stack + f.sp;                             \
+    base = stack + fr_.base;                       \
+  } while (0)
+#define SAVE_STATE()                                            \
+  do {                                                          \
+    f.frames.back().pc = static_cast<uint32_t>(ip - code);      \
+    f.sp = static_cast<uint32_t>(sp - stack);                   \
+  } while (0)
+#define PC() static_cast<uint32_t>(ip - code)
+  // Raise a VM error at the current instruction (catchable).
+#define RAISE(tag, msg)                                 \
+  do {                                                  \
+    SAVE_STATE();                                       \
+    throwPc = PC();                                     \
+    pendingThrow = makeError(f, throwPc, tag, (msg));   \
+    goto do_throw;                                      \
+  } while (0)
+#define OUT_OF_MEMORY() RAISE(ErrorTag::ScriptError, heap.failureReason())
+#define GC_SAFEPOINT()                                  \
+  do {                                                  \
+    if (BVM_UNLIKELY(heap.wantsCollection())) {         \
+      SAVE_STATE();                                     \
+      collectGarbage();                                 \
+    }                                                   \
+  } while (0)
+  // After a host call: the host may have cancelled this fiber.
+#define CHECK_CANCELLED()                               \
+  do {                                                  \
+    if (BVM_UNLIKELY(f.state != FiberState::Runnable)) { \
+      SAVE_STATE();                                     \
+      goto cancelled;                                   \
+    }                                                   \
+  } while (0)
+
+  if (f.hasPendingThrow) {
+    // A failed await is delivered as a throw; it costs one budget unit.
+    if (budget == 0) {
+      running = nullptr;
+      result.status = RunStatus::Yielded;
+      return result;
+    }
+    --budget;
+    f.hasPendingThrow = false;
+    pendingThrow = f.pendingError;
+    f.pendingError = Value();
+    LOAD_STATE();
+    throwPc = PC() == 0 ? 0 : PC() - 1;  // the await that failed
+    goto do_throw;
+  }
+
+  LOAD_STATE();
+
+#if BVM_COMPUTED_GOTO
+  // Indexed by the dense opcode numbers of linked code (see linked_code.h).
+  static const void* const kLabels[] = {
+      &&op_invalid,
+#define BVM_LABEL_ENTRY(num, name, ...) &&op_##name,
+      BRAINVM_OPCODES(BVM_LABEL_ENTRY)
+#undef BVM_LABEL_ENTRY
+  };
+#define DISPATCH()                                   \
+  do {                                               \
+    if (BVM_UNLIKELY(budget == 0)) goto out_of_budget; \
+    --budget;                                        \
+    goto* kLabels[ip->op];                           \
+  } while (0)
+#define CASE(name) op_##name:
+#else
+#define DISPATCH() goto dispatch
+#define CASE(name) case kDense##name:
+#endif
+
+#if BVM_COMPUTED_GOTO
+  DISPATCH();
+#else
+dispatch:
+  if (BVM_UNLIKELY(budget == 0)) goto out_of_budget;
+  --budget;
+  switch (ip->op) {
+#endif
+
+  CASE(PushConst) {
+    *sp++ = consts[ip->a];
+    ++ip;
+    DISPATCH();
+  }
+  CASE(Pop) {
+    --sp;
+    ++ip;
+    DISPATCH();
+  }
+  CASE(Dup) {
+    *sp = sp[-1];
+    ++sp;
+    ++ip;
+    DISPATCH();
+  }
+  CASE(Swap) {
+    Value t = sp[-1];
+    sp[-1] = sp[-2];
+    sp[-2] = t;
+    ++ip;
+    DISPATCH();
+  }
+  CASE(LoadLocal) {
+    *sp++ = base[ip->a];
+    ++ip;
+    DISPATCH();
+  }
+  CASE(StoreLocal) {
+    base[ip->a] = *--sp;
+    ++ip;
+    DISPATCH();
+  }
+  CASE(LoadVar) {
+    const uint32_t a = static_cast<uint32_t>(ip->a);
+    if (BVM_LIKELY(!resolver)) {
+      if (f.vars && !f.vars[a].isAbsent()) {
+        *sp++ = f.vars[a];
+        ++ip;
+        DISPATCH();
+      }
+      if (!sharedSlots[a].isAbsent()) {
+        *sp++ = sharedSlots[a];
+        ++ip;
+        DISPATCH();
+      }
+    }
+    SAVE_STATE();
+    Value v = loadVarSlow(f, a);
+    *sp++ = v;
+    ++ip;
+    DISPATCH();
+  }
+  CASE(StoreVar) {
+    const uint32_t a = static_cast<uint32_t>(ip->a);
+    Value v = sp[-1];
+    if (v.isStruct()) {
+      SAVE_STATE();
+      if (!copyStructValue(heap, v)) OUT_OF_MEMORY();
+    }
+    --sp;
+    if (BVM_LIKELY(!resolver)) {
+      if (f.vars && !f.vars[a].isAbsent()) {
+        f.vars[a] = v;
+      } else if (!sharedSlots[a].isAbsent()) {
+        sharedSlots[a] = v;
+      } else {
+        SAVE_STATE();
+        storeVarSlow(f, a, v);
+      }
+    } else {
+      SAVE_STATE();
+      storeVarSlow(f, a, v);
+    }
+    ++ip;
+    DISPATCH();
+  }
+  CASE(Jmp) {
+    ip += ip->a;
+    DISPATCH();
+  }
+  CASE(JmpIfFalse) {
+    --sp;
+    ip += isTruthy(*sp) ? 1 : ip->a;
+    DISPATCH();
+  }
+  CASE(JmpIfTrue) {
+    --sp;
+    ip += isTruthy(*sp) ? ip->a : 1;
+    DISPATCH();
+  }
+  CASE(Call) {
+    const uint32_t callee = static_cast<uint32_t>(ip->a);
+    const Function& target = program.functions[callee];
+    const uint32_t argc = static_cast<uint32_t>(ip->b);
+    if (BVM_UNLIKELY(f.frames.size() >= config.maxFrameDepth))
+      RAISE(ErrorTag::StackOverflow,
+            "frame depth limit " + std::to_string(config.maxFrameDepth) +
+                " exceeded");
+    const uint64_t height = static_cast<uint64_t>(sp - stack);
+    const uint64_t needed =
+        height + (target.numLocals - argc) + target.maxStack;
+    if (BVM_UNLIKELY(needed > f.capacity)) {
+      if (needed > config.maxStackSize)
+        RAISE(ErrorTag::StackOverflow,
+              "stack limit " + std::to_string(config.maxStackSize) +
+                  " values exceeded");
+      SAVE_STATE();
+      if (!growStack(f, needed)) OUT_OF_MEMORY();
+      stack = f.stack;
+      sp = stack + height;
+    }
+    f.frames.back().pc = PC() + 1;
+    Value* newBase = sp - argc;
+    for (uint32_t i = argc; i < target.numLocals; ++i) *sp++ = Value();
+    f.frames.push_back(
+        Frame{callee, static_cast<uint32_t>(newBase - stack), 0});
+    code = linked[callee].data();
+    ip = code;
+    base = newBase;
+    DISPATCH();
+  }
+  CASE(Ret) {
+    const Value r = sp[-1];
+    const size_t depth = f.frames.size();
+    while (!f.handlers.empty() && f.handlers.back().frameDepth >= depth)
+      f.handlers.pop_back();
+    const uint32_t calleeBase = f.frames.back().base;
+    if (depth == 1) {
+      f.sp = 0;
+      f.result = r;
+      running = nullptr;
+      endFiber(f, FiberState::Done);
+      result.status = RunStatus::Done;
+      goto finish;
+    }
+    f.frames.pop_back();
+    stack[calleeBase] = r;
+    f.sp = calleeBase + 1;
+    LOAD_STATE();
+    DISPATCH();
+  }
+  CASE(HostCallArgs) {
+    const HostFunction& h = imports[ip->a];
+    const uint32_t argc = static_cast<uint32_t>(ip->b);
+    Value* args = sp - argc;
+    if (h.intrinsic != Intrinsic::None && argc == 2 && args[0].isNumber() &&
+        args[1].isNumber()) {
+      *args = applyIntrinsic(h.intrinsic, args[0].asNumber(),
+                             args[1].asNumber());
+      sp = args + 1;
+      ++ip;
+      DISPATCH();
+    }
+    SAVE_STATE();
+    HostCall call(*facade, h.name, args, argc, f.id,
+                  static_cast<uint32_t>(ip->c));
+    Value r = h.sync(call, h.userData);
+    CHECK_CANCELLED();
+    if (BVM_UNLIKELY(call.failed()))
+      RAISE(call.failureTag(), call.failureMessage());
+    sp = args;
+    *sp++ = r;
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(HostCall) {
+    const HostFunction& h = imports[ip->a];
+    const Value m = sp[-1];
+    if (BVM_UNLIKELY(!m.isMap()))
+      RAISE(ErrorTag::ScriptError,
+            "host_call: expected a map of arguments, got " + describe(m));
+    scratchArgs.clear();
+    for (uint32_t i = 0;; ++i) {
+      const Value* v = m.asMap()->find(Value::number(i));
+      if (!v) break;
+      scratchArgs.push_back(*v);
+    }
+    SAVE_STATE();
+    std::vector<Value> args;
+    args.swap(scratchArgs);  // the host may re-enter the runtime
+    HostCall call(*facade, h.name, args.data(),
+                  static_cast<uint32_t>(args.size()), f.id,
+                  static_cast<uint32_t>(ip->c));
+    Value r = h.sync(call, h.userData);
+    args.swap(scratchArgs);
+    CHECK_CANCELLED();
+    if (BVM_UNLIKELY(call.failed()))
+      RAISE(call.failureTag(), call.failureMessage());
+    sp[-1] = r;
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(HostCallArgsAsync) {
+    const HostFunction& h = imports[ip->a];
+    const uint32_t argc = static_cast<uint32_t>(ip->b);
+    Value* args = sp - argc;
+    SAVE_STATE();
+    Result<HandleId> hid = createHandle();
+    if (!hid) RAISE(ErrorTag::ScriptError, hid.error().message());
+    HostCall call(*facade, h.name, args, argc, f.id,
+                  static_cast<uint32_t>(ip->c));
+    h.asyncFn(call, hid.value(), h.userData);
+    CHECK_CANCELLED();
+    if (BVM_UNLIKELY(call.failed())) {
+      Value err = makeError(f, PC(), call.failureTag(), call.failureMessage());
+      if (HandleRecord* rec = findHandle(hid.value());
+          rec && rec->state == HandleState::Pending)
+        (void)settleHandle(hid.value(), HandleState::Rejected, err);
+      pendingThrow = err;
+      throwPc = PC();
+      goto do_throw;
+    }
+    sp = args;
+    *sp++ = Value::handle(hid.value());
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(HostCallAsync) {
+    const HostFunction& h = imports[ip->a];
+    const Value m = sp[-1];
+    if (BVM_UNLIKELY(!m.isMap()))
+      RAISE(ErrorTag::ScriptError,
+            "host_call_async: expected a map of arguments, got " +
+                describe(m));
+    std::vector<Value> args;
+    for (uint32_t i = 0;; ++i) {
+      const Value* v = m.asMap()->find(Value::number(i));
+      if (!v) break;
+      args.push_back(*v);
+    }
+    SAVE_STATE();
+    Result<HandleId> hid = createHandle();
+    if (!hid) RAISE(ErrorTag::ScriptError, hid.error().message());
+    HostCall call(*facade, h.name, args.data(),
+                  static_cast<uint32_t>(args.size()), f.id,
+                  static_cast<uint32_t>(ip->c));
+    h.asyncFn(call, hid.value(), h.userData);
+    CHECK_CANCELLED();
+    if (BVM_UNLIKELY(call.failed())) {
+      Value err = makeError(f, PC(), call.failureTag(), call.failureMessage());
+      if (HandleRecord* rec = findHandle(hid.value());
+          rec && rec->state == HandleState::Pending)
+        (void)settleHandle(hid.value(), HandleState::Rejected, err);
+      pendingThrow = err;
+      throwPc = PC();
+      goto do_throw;
+    }
+    sp[-1] = Value::handle(hid.value());
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(Await) {
+    const Value hv = sp[-1];
+    if (BVM_UNLIKELY(!hv.isHandle()))
+      RAISE(ErrorTag::ScriptError,
+            "await: expected a handle, got " + describe(hv));
+    HandleRecord* h = findHandle(hv.asHandle());
+    if (BVM_UNLIKELY(!h))
+      RAISE(ErrorTag::ScriptError,
+            "await: unknown handle " + std::to_string(hv.asHandle()));
+    switch (h->state) {
+      case HandleState::Resolved:
+        sp[-1] = h->result;
+        ++ip;
+        DISPATCH();
+      case HandleState::Rejected:
+      case HandleState::Cancelled:
+        --sp;
+        SAVE_STATE();
+        throwPc = PC();
+        pendingThrow = h->result;
+        goto do_throw;
+      case HandleState::Pending:
+        break;
+    }
+    --sp;
+    ++ip;
+    SAVE_STATE();
+    f.state = FiberState::Waiting;
+    f.awaiting = hv.asHandle();
+    h->waiters.push_back(f.id);
+    result.status = RunStatus::Waiting;
+    result.handle = hv.asHandle();
+    goto finish;
+  }
+  CASE(Yield) {
+    ++ip;
+    SAVE_STATE();
+    result.status = RunStatus::Yielded;
+    goto finish;
+  }
+  CASE(Try) {
+    if (BVM_UNLIKELY(f.handlers.size() >= config.maxHandlers))
+      RAISE(ErrorTag::StackOverflow,
+            "handler limit " + std::to_string(config.maxHandlers) +
+                " exceeded");
+    f.handlers.push_back(Handler{PC() + ip->a,
+                                 static_cast<uint32_t>(sp - stack),
+                                 static_cast<uint32_t>(f.frames.size())});
+    ++ip;
+    DISPATCH();
+  }
+  CASE(EndTry) {
+    if (!f.handlers.empty() && f.handlers.back().frameDepth == f.frames.size())
+      f.handlers.pop_back();
+    ++ip;
+    DISPATCH();
+  }
+  CASE(Throw) {
+    Value v = *--sp;
+    if (BVM_UNLIKELY(!v.isError())) {
+      ++sp;  // keep it rooted while the error is built
+      RAISE(ErrorTag::ScriptError,
+            "throw: expected an error value, got " + describe(v));
+    }
+    SAVE_STATE();
+    throwPc = PC();
+    pendingThrow = v;
+    goto do_throw;
+  }
+  CASE(WhenStart) {
+    ++ip;
+    DISPATCH();
+  }
+  CASE(WhenEnd) {
+    --sp;
+    if (isTruthy(*sp)) {
+      f.fired = true;
+      ++ip;
+    } else {
+      ip += ip->a;
+    }
+    DISPATCH();
+  }
+  CASE(DoStart) {
+    ++ip;
+    DISPATCH();
+  }
+  CASE(DoEnd) {
+    ++ip;
+    DISPATCH();
+  }
+  CASE(ListNew) {
+    ListObject* l = heap.newList();
+    if (!l) OUT_OF_MEMORY();
+    *sp++ = Value::object(l);
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(ListPush) {
+    const Value l = sp[-2];
+    if (BVM_UNLIKELY(!l.isList()))
+      RAISE(ErrorTag::ScriptError,
+            "list_push: expected a list, got " + describe(l));
+    if (!heap.listPush(l.asList(), sp[-1])) OUT_OF_MEMORY();
+    --sp;
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(ListGet) {
+    const Value l = sp[-2];
+    const Value i = sp[-1];
+    if (BVM_UNLIKELY(!l.isList()))
+      RAISE(ErrorTag::ScriptError,
+            "list_get: expected a list, got " + describe(l));
+    if (BVM_UNLIKELY(!i.isNumber()))
+      RAISE(ErrorTag::ScriptError,
+            "list_get: index must be a number, got " + describe(i));
+    const double d = i.asNumber();
+    if (BVM_UNLIKELY(!isIntegral(d)))
+      RAISE(ErrorTag::ScriptError, "list_get: index must be an integer");
+    ListObject* list = l.asList();
+    --sp;
+    sp[-1] = (d >= 0 && d < list->size()) ? list->at(static_cast<uint32_t>(d))
+                                          : Value();
+    ++ip;
+    DISPATCH();
+  }
+  CASE(ListSet) {
+    const Value l = sp[-3];
+    const Value i = sp[-2];
+    if (BVM_UNLIKELY(!l.isList()))
+      RAISE(ErrorTag::ScriptError,
+            "list_set: expected a list, got " + describe(l));
+    if (BVM_UNLIKELY(!i.isNumber()))
+      RAISE(ErrorTag::ScriptError,
+            "list_set: index must be a number, got " + describe(i));
+    const double d = i.asNumber();
+    if (BVM_UNLIKELY(!isIntegral(d)))
+      RAISE(ErrorTag::ScriptError, "list_set: index must be an integer");
+    ListObject* list = l.asList();
+    if (d >= 0 && d < list->size()) {
+      list->at(static_cast<uint32_t>(d)) = sp[-1];
+    } else if (d == list->size()) {
+      if (!heap.listPush(list, sp[-1])) OUT_OF_MEMORY();
+    } else {
+      RAISE(ErrorTag::ScriptError,
+            "list_set: index " + std::to_string(static_cast<int64_t>(d)) +
+                " out of range for a list of length " +
+                std::to_string(list->size()));
+    }
+    sp -= 2;
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(ListLen) {
+    const Value l = sp[-1];
+    if (BVM_UNLIKELY(!l.isList()))
+      RAISE(ErrorTag::ScriptError,
+            "list_len: expected a list, got " + describe(l));
+    sp[-1] = Value::number(l.asList()->size());
+    ++ip;
+    DISPATCH();
+  }
+  CASE(MapNew) {
+    MapObject* m = heap.newMap();
+    if (!m) OUT_OF_MEMORY();
+    *sp++ = Value::object(m);
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+#define CHECK_MAP_ARGS(mnemonic, mapValue, keyValue)                         \
+  do {                                                                       \
+    if (BVM_UNLIKELY(!(mapValue).isMap()))                                   \
+      RAISE(ErrorTag::ScriptError,                                           \
+            mnemonic ": expected a map, got " + describe(mapValue));         \
+    if (BVM_UNLIKELY(!(keyValue).isNumber() && !(keyValue).isString()))     \
+      RAISE(ErrorTag::ScriptError, mnemonic                                  \
+            ": key must be a string or number, got " + describe(keyValue));  \
+  } while (0)
+  CASE(MapSet) {
+    CHECK_MAP_ARGS("map_set", sp[-3], sp[-2]);
+    if (!heap.mapSet(sp[-3].asMap(), sp[-2], sp[-1])) OUT_OF_MEMORY();
+    sp -= 2;
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(MapGet) {
+    CHECK_MAP_ARGS("map_get", sp[-2], sp[-1]);
+    const Value* v = sp[-2].asMap()->find(sp[-1]);
+    --sp;
+    sp[-1] = v ? *v : Value();
+    ++ip;
+    DISPATCH();
+  }
+  CASE(MapHas) {
+    CHECK_MAP_ARGS("map_has", sp[-2], sp[-1]);
+    const bool has = sp[-2].asMap()->find(sp[-1]) != nullptr;
+    --sp;
+    sp[-1] = Value::boolean(has);
+    ++ip;
+    DISPATCH();
+  }
+  CASE(MapDelete) {
+    CHECK_MAP_ARGS("map_delete", sp[-2], sp[-1]);
+    heap.mapDelete(sp[-2].asMap(), sp[-1]);
+    --sp;
+    ++ip;
+    DISPATCH();
+  }
+  CASE(StructNew) {
+    const uint32_t count = static_cast<uint32_t>(ip->a);
+    Value* pairs = sp - 2 * count;
+    for (uint32_t i = 0; i < count; ++i)
+      if (BVM_UNLIKELY(!pairs[2 * i].isString()))
+        RAISE(ErrorTag::ScriptError,
+              "struct_new: field name must be a string, got " +
+                  describe(pairs[2 * i]));
+    const StringObject* typeName =
+        ip->c == 1 ? consts[ip->b].asString() : nullptr;
+    StructObject* s = heap.newStruct(typeName, count);
+    if (!s) OUT_OF_MEMORY();
+    for (uint32_t i = 0; i < count; ++i)
+      if (!heap.structSet(s, pairs[2 * i].asString(), pairs[2 * i + 1]))
+        OUT_OF_MEMORY();
+    sp = pairs;
+    *sp++ = Value::object(s);
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(StructGet) {
+    const Value s = sp[-2];
+    const Value name = sp[-1];
+    if (BVM_UNLIKELY(!s.isStruct()))
+      RAISE(ErrorTag::ScriptError,
+            "struct_get: expected a struct, got " + describe(s));
+    if (BVM_UNLIKELY(!name.isString()))
+      RAISE(ErrorTag::ScriptError,
+            "struct_get: field name must be a string, got " + describe(name));
+    const Value* v = s.asStruct()->find(name.asString()->view());
+    --sp;
+    sp[-1] = v ? *v : Value();
+    ++ip;
+    DISPATCH();
+  }
+  CASE(StructSet) {
+    const Value s = sp[-3];
+    const Value name = sp[-2];
+    if (BVM_UNLIKELY(!s.isStruct()))
+      RAISE(ErrorTag::ScriptError,
+            "struct_set: expected a struct, got " + describe(s));
+    if (BVM_UNLIKELY(!name.isString()))
+      RAISE(ErrorTag::ScriptError,
+            "struct_set: field name must be a string, got " + describe(name));
+    if (!heap.structSet(s.asStruct(), name.asString(), sp[-1]))
+      OUT_OF_MEMORY();
+    sp -= 2;
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(GetField) {
+    const Value obj = sp[-2];
+    const Value name = sp[-1];
+    if (BVM_UNLIKELY(!name.isString()))
+      RAISE(ErrorTag::ScriptError,
+            "get_field: field name must be a string, got " + describe(name));
+    const Value* v =
+        obj.isStruct() ? obj.asStruct()->find(name.asString()->view()) : nullptr;
+    --sp;
+    sp[-1] = v ? *v : Value();
+    ++ip;
+    DISPATCH();
+  }
+  CASE(SetField) {
+    const Value obj = sp[-3];
+    const Value name = sp[-2];
+    if (BVM_UNLIKELY(!name.isString()))
+      RAISE(ErrorTag::ScriptError,
+            "set_field: field name must be a string, got " + describe(name));
+    if (BVM_UNLIKELY(!obj.isStruct()))
+      RAISE(ErrorTag::ScriptError, "set_field: cannot set field '" +
+                                       std::string(name.asString()->view()) +
+                                       "' on a " + describe(obj));
+    Value v = sp[-1];
+    if (v.isStruct()) {
+      SAVE_STATE();
+      if (!copyStructValue(heap, v)) OUT_OF_MEMORY();
+    }
+    if (!heap.structSet(obj.asStruct(), name.asString(), v)) OUT_OF_MEMORY();
+    sp -= 2;
+    ++ip;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+
+#if !BVM_COMPUTED_GOTO
+  default:
+    break;
+  }
+#else
+op_invalid:
+#endif
+  // Unreachable for verified programs.
+  SAVE_STATE();
+  pendingThrow = makeError(f, PC(), ErrorTag::ScriptError, "invalid opcode");
+  throwPc = PC();
+  goto do_throw;
+
+out_of_budget:
+  SAVE_STATE();
+  result.status = RunStatus::Yielded;
+  goto finish;
+
+do_throw : {
+  // Take the innermost handler of the fiber, unwinding to its frame.
+  if (!f.handlers.empty()) {
+    const Handler h = f.handlers.back();
+    f.handlers.pop_back();
+    f.frames.resize(h.frameDepth);
+    f.sp = h.stackHeight;
+    f.stack[f.sp++] = pendingThrow;
+    f.frames.back().pc = h.catchPc;
+    pendingThrow = Value();
+    LOAD_STATE();
+    DISPATCH();
+  }
+  // Uncaught: the fiber faults. The fault keeps a trace of where it
+  // happened even when the thrown value was made without one.
+  Value err = pendingThrow;
+  if (!err.asError()->hasTrace()) {
+    ErrorObject* withTrace = heap.newError(
+        err.asError()->tag(), err.asError()->message(), traceOf(f, throwPc));
+    if (withTrace) err = Value::object(withTrace);
+  }
+  f.error = err;
+  running = nullptr;
+  endFiber(f, FiberState::Fault);
+  result.status = RunStatus::Fault;
+  goto finish;
+}
+
+cancelled:
+  result.status = RunStatus::Cancelled;
+  running = nullptr;
+  endFiber(f, FiberState::Cancelled);
+  goto finish;
+
+finish:
+  running = nullptr;
+  result.instructions = budgetStart - budget;
+  instructions += result.instructions;
+  ++slices;
+  return result;
+
+#undef LOAD_STATE
+#undef SAVE_STATE
+#undef PC
+#undef RAISE
+#undef OUT_OF_MEMORY
+#undef GC_SAFEPOINT
+#undef CHECK_CANCELLED
+#undef DISPATCH
+#undef CASE
+#undef CHECK_MAP_ARGS
+}
+
+}  // namespace brainvm

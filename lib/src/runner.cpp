@@ -1,0 +1,218 @@
+// The run loop of `brainvm run` (contract section 6).
+#include "brainvm/runner.h"
+
+#include <algorithm>
+#include <map>
+
+namespace brainvm {
+
+std::string_view runOutcomeName(RunOutcome o) {
+  switch (o) {
+    case RunOutcome::Done: return "done";
+    case RunOutcome::Ticks: return "ticks";
+    case RunOutcome::Limit: return "limit";
+  }
+  return "?";
+}
+
+namespace {
+
+// Tracks spawned non-rule fibers and forwards events to the user's observer.
+class SpawnTracker : public RuntimeObserver {
+ public:
+  explicit SpawnTracker(RuntimeObserver* next) : next_(next) {}
+  std::vector<FiberId> spawned;
+
+  void onFiberSpawned(FiberId id, uint32_t fn) override {
+    spawned.push_back(id);
+    if (next_) next_->onFiberSpawned(id, fn);
+  }
+  void onSlice(FiberId id, const RunResult& r) override {
+    if (next_) next_->onSlice(id, r);
+  }
+  void onHandleSettled(HandleId id, HandleState s) override {
+    if (next_) next_->onHandleSettled(id, s);
+  }
+  void onFiberCancelled(FiberId id) override {
+    if (next_) next_->onFiberCancelled(id);
+  }
+
+ private:
+  RuntimeObserver* next_;
+};
+
+}  // namespace
+
+Runner::~Runner() = default;
+
+Result<std::unique_ptr<Runner>> Runner::create(Program program,
+                                               RunOptions options) {
+  std::unique_ptr<Runner> r(new Runner());
+  r->builtins_ = std::make_unique<BuiltinHost>(options.seed);
+  if (options.echo) r->builtins_->setEcho(options.echo);
+  HostRegistry registry;
+  if (Status s = r->builtins_->registerInto(registry); !s) return s.takeError();
+  RuntimeConfig config = options.runtime;
+  if (options.entry) {
+    config.entrySuppliedExternally = true;
+    std::optional<uint32_t> id = program.findFunction(*options.entry);
+    if (!id)
+      return Error(ErrorCode::InvalidArgument,
+                   "--entry: no function named '" + *options.entry + "'");
+    if (program.functions[*id].numParams != 0)
+      return Error(ErrorCode::InvalidArgument,
+                   "--entry: function '" + *options.entry +
+                       "' takes parameters; an entry function takes none");
+    program.entry = *id;
+  }
+  Result<std::unique_ptr<Runtime>> rt =
+      Runtime::create(std::move(program), registry, config);
+  if (!rt) return rt.takeError();
+  r->runtime_ = std::move(rt.value());
+  r->options_ = std::move(options);
+  return r;
+}
+
+Result<RunReport> Runner::run() {
+  Runtime& rt = *runtime_;
+  const Program& program = rt.program();
+  RunReport report;
+  SpawnTracker tracker(options_.observer);
+  rt.setObserver(&tracker);
+  struct Cleanup {
+    Runtime& rt;
+    ~Cleanup() { rt.setObserver(nullptr); }
+  } cleanup{rt};
+
+  if (options_.setup) {
+    if (Status s = options_.setup(rt); !s) return s.takeError();
+  }
+
+  auto keep = [&](const Value& v) {
+    pins_.push_back(rt.pin(v));
+    return v;
+  };
+
+  // Start-up: entry (fiber 1), then spawns, then rules.
+  std::optional<FiberId> entryFiber;
+  if (program.entry) {
+    Result<FiberId> id = rt.spawn(*program.entry);
+    if (!id) return id.takeError();
+    entryFiber = id.value();
+  }
+  for (uint32_t fn : program.spawns) {
+    Result<FiberId> id = rt.spawn(fn);
+    if (!id) return id.takeError();
+  }
+  struct RuleState {
+    uint32_t function;
+    std::optional<FiberId> fiber;  // the live run, if any
+    RuleRecord record;
+  };
+  std::vector<RuleState> rules;
+  std::map<FiberId, size_t> ruleOfFiber;
+  auto spawnRule = [&](size_t i) -> Status {
+    Result<FiberId> id = rt.spawn(rules[i].function);
+    if (!id) return id.takeError();
+    rt.markRule(id.value());
+    rules[i].fiber = id.value();
+    rules[i].record.runs++;
+    ruleOfFiber[id.value()] = i;
+    return Ok{};
+  };
+  for (uint32_t fn : program.rules) {
+    rules.push_back(RuleState{fn, std::nullopt, {}});
+    rules.back().record.function = program.functions[fn].name;
+    if (Status s = spawnRule(rules.size() - 1); !s) return s.takeError();
+  }
+
+  std::map<FiberId, FiberRecord> records;  // non-rule fibers, by id
+  auto recordEnded = [&](const FiberView& v) {
+    if (v.isRule) {
+      auto it = ruleOfFiber.find(v.id);
+      if (it == ruleOfFiber.end()) return;
+      RuleState& rs = rules[it->second];
+      if (v.fired) rs.record.fired++;
+      if (v.state == FiberState::Fault) {
+        rs.record.faults++;
+        if (!rs.record.firstError) rs.record.firstError = keep(v.error);
+        report.faulted = true;
+      }
+      rs.fiber.reset();
+      ruleOfFiber.erase(it);
+      return;
+    }
+    FiberRecord rec;
+    rec.id = v.id;
+    rec.function = program.functions[v.function].name;
+    rec.state = v.state;
+    if (v.state == FiberState::Done) rec.result = keep(v.result);
+    if (v.state == FiberState::Fault || v.state == FiberState::Cancelled)
+      rec.error = keep(v.error);
+    if (v.state == FiberState::Fault) report.faulted = true;
+    if (entryFiber && v.id == *entryFiber && v.state == FiberState::Done)
+      report.result = rec.result;
+    records[v.id] = std::move(rec);
+  };
+
+  report.status = RunOutcome::Ticks;
+  report.ticks = options_.maxTicks;
+  for (uint64_t t = 1; t <= options_.maxTicks; ++t) {
+    if (options_.onTickStart) options_.onTickStart(t);
+    rt.setClock(static_cast<double>(t - 1) * options_.dtMs, options_.dtMs, t);
+    builtins_->completeTimersDue(rt, t);
+    if (t > 1)
+      for (size_t i = 0; i < rules.size(); ++i)
+        if (!rules[i].fiber)
+          if (Status s = spawnRule(i); !s) return s.takeError();
+    rt.tick();
+    rt.gc(recordEnded);
+    if (rt.instructionLimitReached()) {
+      rt.faultAll(ErrorTag::Timeout,
+                  "instruction limit " +
+                      std::to_string(rt.config().maxInstructions) +
+                      " reached");
+      rt.gc(recordEnded);
+      report.status = RunOutcome::Limit;
+      report.ticks = t;
+      break;
+    }
+    if (rules.empty() && rt.stats().liveFibers == 0 &&
+        !builtins_->hasPendingTimers()) {
+      report.status = RunOutcome::Done;
+      report.ticks = t;
+      break;
+    }
+  }
+
+  // Fibers still live at the end are reported in their current state.
+  for (FiberId id : tracker.spawned) {
+    std::optional<FiberView> v = rt.fiber(id);
+    if (!v) continue;
+    if (v->isRule) {
+      auto it = ruleOfFiber.find(id);
+      if (it != ruleOfFiber.end() && v->fired) rules[it->second].record.fired++;
+      continue;
+    }
+    if (!records.count(id)) {
+      FiberRecord rec;
+      rec.id = id;
+      rec.function = program.functions[v->function].name;
+      rec.state = v->state;
+      records[id] = std::move(rec);
+    }
+  }
+  for (auto& [id, rec] : records) report.fibers.push_back(std::move(rec));
+  for (RuleState& rs : rules) report.rules.push_back(std::move(rs.record));
+  for (auto& [name, v] : rt.sharedVariables())
+    report.variables.emplace_back(name, keep(v));
+  report.output = builtins_->output();
+  RuntimeStats stats = rt.stats();
+  report.instructions = stats.instructions;
+  report.slices = stats.slices;
+  report.handles = stats.handlesCreated;
+  if (report.status == RunOutcome::Limit) report.faulted = true;
+  return report;
+}
+
+}  // namespace brainvm
