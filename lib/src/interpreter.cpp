@@ -98,6 +98,13 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
     goto do_throw;                                      \
   } while (0)
 #define OUT_OF_MEMORY() RAISE(ErrorTag::ScriptError, heap.failureReason())
+  // Throw an error value that already carries its trace (state saved).
+#define THROW_VALUE(err)                                \
+  do {                                                  \
+    throwPc = PC();                                     \
+    pendingThrow = (err);                               \
+    goto do_throw;                                      \
+  } while (0)
 #define GC_SAFEPOINT()                                  \
   do {                                                  \
     if (BVM_UNLIKELY(heap.wantsCollection())) {         \
@@ -117,9 +124,8 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
   if (f.hasPendingThrow) {
     // A failed await is delivered as a throw; it costs one budget unit.
     if (budget == 0) {
-      running = nullptr;
       result.status = RunStatus::Yielded;
-      return result;
+      goto finish;
     }
     --budget;
     f.hasPendingThrow = false;
@@ -316,12 +322,11 @@ dispatch:
       DISPATCH();
     }
     SAVE_STATE();
-    HostCall call(*facade, h.name, args, argc, f.id,
-                  static_cast<uint32_t>(ip->c));
-    Value r = h.sync(call, h.userData);
+    Value r;
+    const bool ok = callHost(f, h, args, argc, static_cast<uint32_t>(ip->c),
+                             PC(), r);
     CHECK_CANCELLED();
-    if (BVM_UNLIKELY(call.failed()))
-      RAISE(call.failureTag(), call.failureMessage());
+    if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
     sp = args;
     *sp++ = r;
     ++ip;
@@ -330,27 +335,12 @@ dispatch:
   }
   CASE(HostCall) {
     const HostFunction& h = imports[ip->a];
-    const Value m = sp[-1];
-    if (BVM_UNLIKELY(!m.isMap()))
-      RAISE(ErrorTag::ScriptError,
-            "host_call: expected a map of arguments, got " + describe(m));
-    scratchArgs.clear();
-    for (uint32_t i = 0;; ++i) {
-      const Value* v = m.asMap()->find(Value::number(i));
-      if (!v) break;
-      scratchArgs.push_back(*v);
-    }
     SAVE_STATE();
-    std::vector<Value> args;
-    args.swap(scratchArgs);  // the host may re-enter the runtime
-    HostCall call(*facade, h.name, args.data(),
-                  static_cast<uint32_t>(args.size()), f.id,
-                  static_cast<uint32_t>(ip->c));
-    Value r = h.sync(call, h.userData);
-    args.swap(scratchArgs);
+    Value r;
+    const bool ok =
+        callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(), r);
     CHECK_CANCELLED();
-    if (BVM_UNLIKELY(call.failed()))
-      RAISE(call.failureTag(), call.failureMessage());
+    if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
     sp[-1] = r;
     ++ip;
     GC_SAFEPOINT();
@@ -361,58 +351,26 @@ dispatch:
     const uint32_t argc = static_cast<uint32_t>(ip->b);
     Value* args = sp - argc;
     SAVE_STATE();
-    Result<HandleId> hid = createHandle();
-    if (!hid) RAISE(ErrorTag::ScriptError, hid.error().message());
-    HostCall call(*facade, h.name, args, argc, f.id,
-                  static_cast<uint32_t>(ip->c));
-    h.asyncFn(call, hid.value(), h.userData);
+    Value r;
+    const bool ok = callHost(f, h, args, argc, static_cast<uint32_t>(ip->c),
+                             PC(), r);
     CHECK_CANCELLED();
-    if (BVM_UNLIKELY(call.failed())) {
-      Value err = makeError(f, PC(), call.failureTag(), call.failureMessage());
-      if (HandleRecord* rec = findHandle(hid.value());
-          rec && rec->state == HandleState::Pending)
-        (void)settleHandle(hid.value(), HandleState::Rejected, err);
-      pendingThrow = err;
-      throwPc = PC();
-      goto do_throw;
-    }
+    if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
     sp = args;
-    *sp++ = Value::handle(hid.value());
+    *sp++ = r;
     ++ip;
     GC_SAFEPOINT();
     DISPATCH();
   }
   CASE(HostCallAsync) {
     const HostFunction& h = imports[ip->a];
-    const Value m = sp[-1];
-    if (BVM_UNLIKELY(!m.isMap()))
-      RAISE(ErrorTag::ScriptError,
-            "host_call_async: expected a map of arguments, got " +
-                describe(m));
-    std::vector<Value> args;
-    for (uint32_t i = 0;; ++i) {
-      const Value* v = m.asMap()->find(Value::number(i));
-      if (!v) break;
-      args.push_back(*v);
-    }
     SAVE_STATE();
-    Result<HandleId> hid = createHandle();
-    if (!hid) RAISE(ErrorTag::ScriptError, hid.error().message());
-    HostCall call(*facade, h.name, args.data(),
-                  static_cast<uint32_t>(args.size()), f.id,
-                  static_cast<uint32_t>(ip->c));
-    h.asyncFn(call, hid.value(), h.userData);
+    Value r;
+    const bool ok =
+        callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(), r);
     CHECK_CANCELLED();
-    if (BVM_UNLIKELY(call.failed())) {
-      Value err = makeError(f, PC(), call.failureTag(), call.failureMessage());
-      if (HandleRecord* rec = findHandle(hid.value());
-          rec && rec->state == HandleState::Pending)
-        (void)settleHandle(hid.value(), HandleState::Rejected, err);
-      pendingThrow = err;
-      throwPc = PC();
-      goto do_throw;
-    }
-    sp[-1] = Value::handle(hid.value());
+    if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
+    sp[-1] = r;
     ++ip;
     GC_SAFEPOINT();
     DISPATCH();
@@ -782,6 +740,7 @@ finish:
 #undef PC
 #undef RAISE
 #undef OUT_OF_MEMORY
+#undef THROW_VALUE
 #undef GC_SAFEPOINT
 #undef CHECK_CANCELLED
 #undef DISPATCH

@@ -238,16 +238,19 @@ std::vector<TraceFrame> RuntimeImpl::traceOf(const Fiber& f,
   return trace;
 }
 
+// Error messages are cut to the string length limit: a long message must not
+// turn the error into "out of memory" (losing its tag) when the limit is small.
 Value RuntimeImpl::makeError(Fiber& f, uint32_t pc, ErrorTag tag,
                              std::string message) {
-  StringObject* msg = heap.newString(message);
+  StringObject* msg = heap.newString(
+      std::string_view(message).substr(0, heap.maxStringBytes()));
   ErrorObject* err = msg ? heap.newError(tag, msg, traceOf(f, pc)) : nullptr;
   if (!err) return Value::object(const_cast<ErrorObject*>(outOfMemoryError));
   return Value::object(err);
 }
 
 Value RuntimeImpl::makeErrorNoTrace(ErrorTag tag, std::string_view message) {
-  StringObject* msg = heap.newString(message);
+  StringObject* msg = heap.newString(message.substr(0, heap.maxStringBytes()));
   ErrorObject* err = msg ? heap.newError(tag, msg) : nullptr;
   if (!err) return Value::object(const_cast<ErrorObject*>(outOfMemoryError));
   return Value::object(err);

@@ -87,6 +87,17 @@ class RuntimeImpl {
   FiberView view(const Fiber& f) const;
   void endFiber(Fiber& f, FiberState state);
 
+  // --- host calls (host_call.cpp) ---
+  // Calls a host function with arguments viewed from the stack. Sync: `out`
+  // is the result. Async: a pending handle is created and `out` is the handle
+  // value. Returns false with an error value (with trace) in `out` when the
+  // call failed. The fiber's state must be saved.
+  bool callHost(Fiber& f, const HostFunction& h, const Value* args,
+                uint32_t argc, uint32_t callSite, uint32_t pc, Value& out);
+  // The same with the arguments taken from a map keyed 0, 1, 2, ...
+  bool callHostWithMap(Fiber& f, const HostFunction& h, const Value& map,
+                       uint32_t callSite, uint32_t pc, Value& out);
+
   // --- handles ---
   Result<HandleId> createHandle();
   Status settleHandle(HandleId id, HandleState state, const Value& v);
@@ -155,8 +166,6 @@ class RuntimeImpl {
   // Permanent fallback values (for when the heap is exhausted).
   ConstantArena permanent;
   const ErrorObject* outOfMemoryError = nullptr;
-  // Scratch argument buffer for host_call with a map of arguments.
-  std::vector<Value> scratchArgs;
 };
 
 }  // namespace brainvm

@@ -30,4 +30,8 @@ Result<Program> assemble(std::string_view text,
 // Renders a program as .bvasm text that reassembles to the identical image.
 std::string disassemble(const Program& program);
 
+// Renders a diagnostic like a compiler: the format() line, then the source
+// line and a caret line ("^~~~") under the offending token.
+std::string formatDiagnosticWithCaret(const Diagnostic& diagnostic);
+
 }  // namespace brainvm

@@ -1,0 +1,84 @@
+// `brainvm verify IN`: load (text or image) and verify.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "brainvm/builtins.h"
+#include "brainvm/host.h"
+#include "brainvm/verifier.h"
+#include "commands.h"
+#include "exit_codes.h"
+#include "io.h"
+#include "load.h"
+
+namespace brainvm::cli {
+
+namespace {
+
+// The host imports must exist in the built-in library with the same kind
+// (what `brainvm run` links against).
+bool checkImports(const Program& program, const std::string& name,
+                  std::string& diagnostics) {
+  BuiltinHost builtins;
+  HostRegistry registry;
+  if (!builtins.registerInto(registry).ok()) return true;  // nothing to check
+  bool ok = true;
+  for (const HostImport& imp : program.hostImports) {
+    const HostFunction* fn = registry.find(imp.name);
+    if (fn == nullptr) {
+      diagnostics +=
+          name + ": error: unknown host function '" + imp.name + "'\n";
+      ok = false;
+    } else if (fn->async != imp.async) {
+      diagnostics += name + ": error: host function '" + imp.name + "' is " +
+                     (fn->async ? "async" : "sync") + " but imported as " +
+                     (imp.async ? "async" : "sync") + "\n";
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+int runVerify(const std::string& input, std::string& diagnostics) {
+  std::string bytes;
+  int rc = readInput(input, bytes, diagnostics);
+  if (rc != kExitOk) return rc;
+  const std::string name = displayName(input);
+  LoadedProgram loaded = loadProgram(name, bytes, diagnostics);
+  if (loaded.exitCode != kExitOk) return loaded.exitCode;
+  Program& program = *loaded.program;
+  VerifyOptions vopts;
+  vopts.fileName = name;
+  Status verified = verifyProgram(program, vopts);
+  if (!verified.ok()) {
+    diagnostics += formatError(verified.error());
+    return kExitDataError;
+  }
+  if (!checkImports(program, name, diagnostics)) return kExitDataError;
+  size_t instructions = 0;
+  for (const Function& f : program.functions) instructions += f.code.size();
+  return writeOutput("-",
+                     "ok: " + std::to_string(program.functions.size()) +
+                         " functions, " + std::to_string(instructions) +
+                         " instructions\n",
+                     diagnostics);
+}
+
+}  // namespace
+
+void addVerifyCommand(CLI::App& app, int& exitCode) {
+  auto input = std::make_shared<std::string>();
+  CLI::App* sub = app.add_subcommand(
+      "verify", "Check a program (.bvasm or .bvm) without running it");
+  sub->add_option("IN", *input, "Program (- = stdin)")->required();
+  sub->footer(
+      "Example:\n  brainvm verify prog.bvm   # ok: 3 functions, 41 "
+      "instructions");
+  sub->callback([input, &exitCode] {
+    std::string diagnostics;
+    exitCode = runVerify(*input, diagnostics);
+    std::cerr << diagnostics << std::flush;
+  });
+}
+
+}  // namespace brainvm::cli

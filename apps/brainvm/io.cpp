@@ -1,0 +1,101 @@
+#include "io.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "exit_codes.h"
+
+namespace brainvm::cli {
+
+namespace {
+
+std::string errnoText() {
+  int e = errno;
+  return e != 0 ? std::string(std::strerror(e)) : std::string("I/O error");
+}
+
+bool readStream(std::istream& in, std::string& out) {
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  // An empty input leaves failbit set on `buf`; only `in` going bad counts.
+  if (in.bad()) return false;
+  out = std::move(buf).str();
+  return true;
+}
+
+}  // namespace
+
+std::string displayName(const std::string& path) {
+  return path == "-" ? std::string("<stdin>") : path;
+}
+
+int readInput(const std::string& path, std::string& out,
+              std::string& diagnostics) {
+  if (path == "-") {
+    if (!readStream(std::cin, out)) {
+      diagnostics += "error: cannot read <stdin>\n";
+      return kExitNoInput;
+    }
+    return kExitOk;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    diagnostics += "error: cannot read '" + path + "': is a directory\n";
+    return kExitNoInput;
+  }
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diagnostics += "error: cannot read '" + path + "': " + errnoText() + "\n";
+    return kExitNoInput;
+  }
+  errno = 0;
+  std::string data((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    // Directories open fine but fail on the first read.
+    diagnostics += "error: cannot read '" + path + "': " + errnoText() + "\n";
+    return kExitNoInput;
+  }
+  out = std::move(data);
+  return kExitOk;
+}
+
+int writeOutput(const std::string& path, std::string_view data,
+                std::string& diagnostics) {
+  if (path == "-") {
+    std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
+    std::cout.flush();
+    if (!std::cout) {
+      std::cout.clear();
+      diagnostics += "error: cannot write <stdout>\n";
+      return kExitIoError;
+    }
+    return kExitOk;
+  }
+  errno = 0;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    diagnostics += "error: cannot write '" + path + "': " + errnoText() + "\n";
+    return kExitIoError;
+  }
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  out.flush();
+  if (!out) {
+    diagnostics += "error: cannot write '" + path + "': " + errnoText() + "\n";
+    return kExitIoError;
+  }
+  out.close();
+  if (out.fail()) {
+    diagnostics += "error: cannot write '" + path + "': " + errnoText() + "\n";
+    return kExitIoError;
+  }
+  return kExitOk;
+}
+
+}  // namespace brainvm::cli

@@ -1,0 +1,24 @@
+// Reading inputs and writing outputs for the brainvm command. A path of "-"
+// means stdin (inputs) or stdout (outputs). Failures are reported on the
+// `diagnostics` string and mapped to exit codes 66 (input) and 74 (output).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace brainvm::cli {
+
+// Reads the whole file (or stdin for "-") into `out`. Returns kExitOk or
+// kExitNoInput, appending a message to `diagnostics` on failure.
+int readInput(const std::string& path, std::string& out,
+              std::string& diagnostics);
+
+// Writes `data` to the file (or stdout for "-"), flushes and checks the
+// stream state. Returns kExitOk or kExitIoError (message on `diagnostics`).
+int writeOutput(const std::string& path, std::string_view data,
+                std::string& diagnostics);
+
+// The name used for a path in diagnostics ("<stdin>" for "-").
+std::string displayName(const std::string& path);
+
+}  // namespace brainvm::cli

@@ -1,0 +1,63 @@
+#include "load.h"
+
+#include <cstdint>
+#include <span>
+
+#include "brainvm/assembler.h"
+#include "brainvm/image.h"
+#include "exit_codes.h"
+
+namespace brainvm::cli {
+
+namespace {
+
+bool hasExtension(const std::string& name, std::string_view ext) {
+  return name.size() >= ext.size() &&
+         std::string_view(name).substr(name.size() - ext.size()) == ext;
+}
+
+}  // namespace
+
+std::string formatError(const Error& error) {
+  std::string out;
+  for (const Diagnostic& d : error.diagnostics) {
+    out += formatDiagnosticWithCaret(d);
+    out += '\n';
+  }
+  if (error.diagnostics.empty()) out += "error: unknown error\n";
+  return out;
+}
+
+LoadedProgram loadProgram(const std::string& name, std::string_view bytes,
+                          std::string& diagnostics) {
+  LoadedProgram loaded;
+  std::span<const uint8_t> raw(reinterpret_cast<const uint8_t*>(bytes.data()),
+                               bytes.size());
+  if (looksLikeImage(raw) || hasExtension(name, ".bvm")) {
+    loaded.fromImage = true;
+    Result<Program> r = readImage(raw);
+    if (!r.ok()) {
+      Error e = r.takeError();
+      for (Diagnostic& d : e.diagnostics)
+        if (d.file.empty()) d.file = name;
+      diagnostics += formatError(e);
+      loaded.exitCode = kExitDataError;
+      return loaded;
+    }
+    loaded.program.emplace(std::move(r).value());
+    return loaded;
+  }
+  AssembleOptions options;
+  options.fileName = name;
+  options.debugInfo = true;
+  Result<Program> r = assemble(bytes, options);
+  if (!r.ok()) {
+    diagnostics += formatError(r.error());
+    loaded.exitCode = kExitDataError;
+    return loaded;
+  }
+  loaded.program.emplace(std::move(r).value());
+  return loaded;
+}
+
+}  // namespace brainvm::cli

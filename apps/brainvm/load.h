@@ -1,0 +1,31 @@
+// Loading a program for the brainvm command: `.bvasm` text is assembled,
+// `.bvm` images are read. Images are recognised by their content (the magic
+// number), and also by a `.bvm` extension so that a damaged image reports an
+// image error rather than assembly errors.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "brainvm/program.h"
+#include "brainvm/result.h"
+
+namespace brainvm::cli {
+
+struct LoadedProgram {
+  int exitCode = 0;  // kExitOk or kExitDataError
+  std::optional<Program> program;
+  bool fromImage = false;
+};
+
+// `name` is the file name used in diagnostics and debug info. Errors are
+// appended to `diagnostics`, one per line (assembly errors with the source
+// line and a caret).
+LoadedProgram loadProgram(const std::string& name, std::string_view bytes,
+                          std::string& diagnostics);
+
+// Formats every diagnostic of an error, assembly errors with a caret line.
+std::string formatError(const Error& error);
+
+}  // namespace brainvm::cli

@@ -1,0 +1,69 @@
+// `brainvm run`: option definitions shared by the command line and by
+// in-process callers (the test runner), and the in-process entry point.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace brainvm::cli {
+
+// Every option of `brainvm run` (docs/cli.md).
+struct RunCliOptions {
+  uint64_t ticks = 1000;
+  uint32_t budget = 1000;
+  uint32_t maxFibersPerTick = 64;
+  double dtMs = 16;
+  uint64_t seed = 0;
+  std::vector<std::string> vars;  // NAME=JSON, in command-line order
+  std::string varsFile;           // --vars FILE.json ("" = none)
+  std::vector<std::string> env;   // NAME=JSON
+  std::string entry;              // "" = the program's entry
+  uint64_t maxInstructions = 0;   // 0 = unlimited
+  uint64_t maxMemory = 0;         // 0 = the runtime default
+  std::string trace;              // "" = no trace; "-" = stdout
+  bool echo = false;
+  bool pretty = false;
+  std::string output = "-";
+};
+
+// Adds the options (not the input positional) to `app`.
+void addRunOptions(CLI::App& app, RunCliOptions& options);
+
+// Registers the `run` subcommand; its exit code is stored in `exitCode`.
+void addRunCommand(CLI::App& app, int& exitCode);
+
+struct RunInvocation {
+  int exitCode = 0;
+  std::optional<nlohmann::ordered_json> report;  // absent if the run failed
+  std::string diagnostics;  // what `brainvm run` would print on stderr
+};
+
+// Runs a program in-process as `brainvm run inputPath runArgs...` would,
+// returning the report instead of printing it. `sourceText`, when not empty,
+// is used instead of reading `inputPath` (which then only names the input in
+// diagnostics). `runArgs` are parsed with the same definitions as
+// `brainvm run` (e.g. {"--ticks", "5", "--var", "limit=3"}); `-o`,
+// `--pretty` and `--echo` are accepted and ignored, `--trace` is honoured.
+// `instructionLimit` (0 = none) caps the run's instructions on top of any
+// --max-instructions. Never throws.
+RunInvocation runInProcess(const std::string& inputPath,
+                           std::string_view sourceText,
+                           const std::vector<std::string>& runArgs,
+                           uint64_t instructionLimit);
+
+// The shared implementation. `sourceText` as above. With `echoToStderr`,
+// printed lines are written to stderr as they happen (`--echo`).
+RunInvocation executeRun(const RunCliOptions& options,
+                         const std::string& inputPath,
+                         std::string_view sourceText, uint64_t instructionLimit,
+                         bool echoToStderr);
+
+}  // namespace brainvm::cli
