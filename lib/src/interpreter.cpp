@@ -73,6 +73,9 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
   Value* sharedSlots = shared.data();
   Value pendingThrow;
   uint32_t throwPc = 0;
+#if !BVM_COMPUTED_GOTO
+  uint8_t opToRun = 0;
+#endif
 
 #define LOAD_STATE()                               \
   do {                                             \
@@ -145,7 +148,11 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
 #define BVM_LABEL_ENTRY(num, name, ...) &&op_##name,
       BRAINVM_OPCODES(BVM_LABEL_ENTRY)
 #undef BVM_LABEL_ENTRY
+#define BVM_FUSED_LABEL(x, y, t) &&op_Fused_##x##_##y##_##t,
+      BRAINVM_FUSED_VARIANTS(BVM_FUSED_LABEL)
+#undef BVM_FUSED_LABEL
   };
+  static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kDenseTotal);
 #define DISPATCH()                                   \
   do {                                               \
     if (BVM_UNLIKELY(budget == 0)) goto out_of_budget; \
@@ -153,18 +160,29 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
     goto* kLabels[ip->op];                           \
   } while (0)
 #define CASE(name) op_##name:
+#define FUSED_CASE(x, y, t) op_Fused_##x##_##y##_##t:
 #else
 #define DISPATCH() goto dispatch
 #define CASE(name) case kDense##name:
+#define FUSED_CASE(x, y, t) case fusedOpcode(x, y, t):
 #endif
 
 #if BVM_COMPUTED_GOTO
+  // Runs the instruction at ip as op, without charging (already charged).
+#define RUN_PLAIN(op) goto* kLabels[op]
   DISPATCH();
 #else
+#define RUN_PLAIN(op)  \
+  do {                 \
+    opToRun = (op);    \
+    goto dispatch_op;  \
+  } while (0)
 dispatch:
   if (BVM_UNLIKELY(budget == 0)) goto out_of_budget;
   --budget;
-  switch (ip->op) {
+  opToRun = ip->op;
+dispatch_op:
+  switch (opToRun) {
 #endif
 
   CASE(PushConst) {
@@ -676,6 +694,63 @@ dispatch:
     DISPATCH();
   }
 
+  // Superinstructions (see linked_code.h). Each charges its whole sequence
+  // at once when the budget covers it and the operands take the fast paths;
+  // otherwise it runs its first instruction alone, exactly as unfused code.
+#define FUSED_OPERAND(kind, index, out)                                    \
+  do {                                                                     \
+    const int32_t i_ = (index);                                            \
+    if constexpr ((kind) == FusedMeta::Local) {                            \
+      out = base[i_];                                                      \
+    } else if constexpr ((kind) == FusedMeta::Const) {                     \
+      out = consts[i_];                                                    \
+    } else {                                                               \
+      if (BVM_UNLIKELY(resolver)) RUN_PLAIN(FusedMeta::firstOp(ip->b));    \
+      if (f.vars && !f.vars[i_].isAbsent())                                \
+        out = f.vars[i_];                                                  \
+      else if (!sharedSlots[i_].isAbsent())                                \
+        out = sharedSlots[i_];                                             \
+      else                                                                 \
+        RUN_PLAIN(FusedMeta::firstOp(ip->b));                              \
+    }                                                                      \
+  } while (0)
+#define FUSED_HANDLER(X, Y, T)                                              \
+  FUSED_CASE(X, Y, T) {                                                     \
+    constexpr uint32_t extra = (T) == FusedMeta::Push ? 2 : 3;              \
+    if (BVM_UNLIKELY(budget < extra)) RUN_PLAIN(FusedMeta::firstOp(ip->b)); \
+    Value x, y;                                                             \
+    FUSED_OPERAND(X, ip[0].a, x);                                           \
+    FUSED_OPERAND(Y, ip[1].a, y);                                           \
+    if (BVM_UNLIKELY(!x.isNumber() || !y.isNumber()))                       \
+      RUN_PLAIN(FusedMeta::firstOp(ip->b));                                 \
+    const Value r = applyIntrinsic(static_cast<Intrinsic>(ip->c),           \
+                                   x.asNumber(), y.asNumber());             \
+    if constexpr ((T) == FusedMeta::Push) {                                 \
+      *sp++ = r;                                                            \
+      ip += 3;                                                              \
+    } else if constexpr ((T) == FusedMeta::StoreLocal) {                    \
+      base[ip[3].a] = r;                                                    \
+      ip += 4;                                                              \
+    } else if constexpr ((T) == FusedMeta::StoreVar) {                      \
+      const int32_t a_ = ip[3].a;                                           \
+      if (BVM_UNLIKELY(resolver)) RUN_PLAIN(FusedMeta::firstOp(ip->b));     \
+      if (f.vars && !f.vars[a_].isAbsent())                                 \
+        f.vars[a_] = r;                                                     \
+      else if (!sharedSlots[a_].isAbsent())                                 \
+        sharedSlots[a_] = r;                                                \
+      else                                                                  \
+        RUN_PLAIN(FusedMeta::firstOp(ip->b));                               \
+      ip += 4;                                                              \
+    } else {                                                                \
+      ip += isTruthy(r) ? 4 : 3 + ip[3].a;                                  \
+    }                                                                       \
+    budget -= extra;                                                        \
+    DISPATCH();                                                             \
+  }
+  BRAINVM_FUSED_VARIANTS(FUSED_HANDLER)
+#undef FUSED_HANDLER
+#undef FUSED_OPERAND
+
 #if !BVM_COMPUTED_GOTO
   default:
     break;
@@ -744,7 +819,9 @@ finish:
 #undef GC_SAFEPOINT
 #undef CHECK_CANCELLED
 #undef DISPATCH
+#undef RUN_PLAIN
 #undef CASE
+#undef FUSED_CASE
 #undef CHECK_MAP_ARGS
 }
 

@@ -18,12 +18,50 @@ constexpr std::array<uint8_t, 256> kDense = makeDenseTable();
 
 }  // namespace
 
-LinkedCode linkProgram(const Program& program) {
+namespace {
+
+bool operandKind(const Instr& in, FusedMeta::Operand& out) {
+  switch (static_cast<Opcode>(in.op)) {
+    case Opcode::LoadLocal: out = FusedMeta::Local; return true;
+    case Opcode::LoadVar: out = FusedMeta::Var; return true;
+    case Opcode::PushConst: out = FusedMeta::Const; return true;
+    default: return false;
+  }
+}
+
+FusedMeta::Tail tailKind(const Instr& in) {
+  switch (static_cast<Opcode>(in.op)) {
+    case Opcode::StoreLocal: return FusedMeta::StoreLocal;
+    case Opcode::StoreVar: return FusedMeta::StoreVar;
+    case Opcode::JmpIfFalse: return FusedMeta::BranchFalse;
+    default: return FusedMeta::Push;
+  }
+}
+
+}  // namespace
+
+LinkedCode linkProgram(const Program& program,
+                       const std::vector<uint8_t>& intrinsics) {
   LinkedCode linked;
   linked.reserve(program.functions.size());
   for (const Function& f : program.functions) {
-    std::vector<Instr> code = f.code;
+    const std::vector<Instr>& orig = f.code;
+    std::vector<Instr> code = orig;
     for (Instr& in : code) in.op = kDense[in.op];
+    for (size_t p = 0; p + 2 < orig.size(); ++p) {
+      FusedMeta::Operand x, y;
+      const Instr& call = orig[p + 2];
+      if (!operandKind(orig[p], x) || !operandKind(orig[p + 1], y) ||
+          static_cast<Opcode>(call.op) != Opcode::HostCallArgs || call.b != 2 ||
+          static_cast<size_t>(call.a) >= intrinsics.size() ||
+          intrinsics[call.a] == 0)
+        continue;
+      const FusedMeta::Tail tail =
+          p + 3 < orig.size() ? tailKind(orig[p + 3]) : FusedMeta::Push;
+      code[p].b = FusedMeta::pack(kDense[orig[p].op], x, y, tail);
+      code[p].c = intrinsics[call.a];
+      code[p].op = fusedOpcode(x, y, tail);
+    }
     linked.push_back(std::move(code));
   }
   return linked;

@@ -17,11 +17,83 @@ enum DenseOp : uint8_t {
 #define BRAINVM_DENSE_ENUM(num, name, ...) kDense##name,
   BRAINVM_OPCODES(BRAINVM_DENSE_ENUM)
 #undef BRAINVM_DENSE_ENUM
-  kDenseCount
+  kDenseCount,
+  // Superinstructions: two operand loads (load_local, load_var or
+  // push_const), a host_call_args to a built-in intrinsic with 2 arguments,
+  // and optionally a store_local, store_var or jmp_if_false consuming the
+  // result. One dense opcode per (operand, operand, tail) combination. A
+  // fused opcode replaces only the opcode of the first instruction; the
+  // instructions after it stay in place, so jumps into the middle still work.
+  // The first instruction keeps its operand `a`; `b` holds the FusedMeta bits
+  // and `c` the intrinsic (b and c are 0 in the three load opcodes).
+  kDenseFusedBase = kDenseCount,
+  kDenseTotal = kDenseFusedBase + 36
+};
+
+// Every (x, y, tail) combination, for generating handlers.
+#define BRAINVM_FUSED_VARIANTS(V) \
+  V(0, 0, 0) \
+  V(0, 0, 1) \
+  V(0, 0, 2) \
+  V(0, 0, 3) \
+  V(0, 1, 0) \
+  V(0, 1, 1) \
+  V(0, 1, 2) \
+  V(0, 1, 3) \
+  V(0, 2, 0) \
+  V(0, 2, 1) \
+  V(0, 2, 2) \
+  V(0, 2, 3) \
+  V(1, 0, 0) \
+  V(1, 0, 1) \
+  V(1, 0, 2) \
+  V(1, 0, 3) \
+  V(1, 1, 0) \
+  V(1, 1, 1) \
+  V(1, 1, 2) \
+  V(1, 1, 3) \
+  V(1, 2, 0) \
+  V(1, 2, 1) \
+  V(1, 2, 2) \
+  V(1, 2, 3) \
+  V(2, 0, 0) \
+  V(2, 0, 1) \
+  V(2, 0, 2) \
+  V(2, 0, 3) \
+  V(2, 1, 0) \
+  V(2, 1, 1) \
+  V(2, 1, 2) \
+  V(2, 1, 3) \
+  V(2, 2, 0) \
+  V(2, 2, 1) \
+  V(2, 2, 2) \
+  V(2, 2, 3)
+
+inline constexpr uint8_t fusedOpcode(int x, int y, int tail) {
+  return static_cast<uint8_t>(kDenseFusedBase + (x * 3 + y) * 4 + tail);
+}
+
+// Packed into Instr::b of a kDenseFusedBinop (b is unused by the three load
+// opcodes, which the verifier requires to have b == 0).
+struct FusedMeta {
+  enum Operand : uint8_t { Local = 0, Var = 1, Const = 2 };
+  enum Tail : uint8_t { Push = 0, StoreLocal = 1, StoreVar = 2, BranchFalse = 3 };
+  static int32_t pack(uint8_t firstOp, Operand x, Operand y, Tail tail) {
+    return static_cast<int32_t>(firstOp | (x << 8) | (y << 10) | (tail << 12));
+  }
+  static uint8_t firstOp(int32_t m) { return static_cast<uint8_t>(m & 0xff); }
+  static Operand x(int32_t m) { return static_cast<Operand>((m >> 8) & 3); }
+  static Operand y(int32_t m) { return static_cast<Operand>((m >> 10) & 3); }
+  static Tail tail(int32_t m) { return static_cast<Tail>((m >> 12) & 3); }
+  // Original instructions covered: 3 without a tail, 4 with one.
+  static uint32_t length(int32_t m) { return tail(m) == Push ? 3 : 4; }
 };
 
 using LinkedCode = std::vector<std::vector<Instr>>;
 
-LinkedCode linkProgram(const Program& program);
+// Renumbers opcodes densely and fuses common sequences. `intrinsics` gives,
+// per host import, the intrinsic it is bound to (Intrinsic::None if any).
+LinkedCode linkProgram(const Program& program,
+                       const std::vector<uint8_t>& intrinsics);
 
 }  // namespace brainvm

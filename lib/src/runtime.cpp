@@ -55,7 +55,10 @@ Result<std::unique_ptr<Runtime>> Runtime::create(Program program,
   if (Status s = verifyProgram(program, vo); !s) return s.takeError();
   auto impl = std::make_unique<RuntimeImpl>(std::move(program), config);
   if (Status s = impl->bindImports(hosts); !s) return s.takeError();
-  impl->linked = linkProgram(impl->program);
+  std::vector<uint8_t> intrinsics;
+  for (const HostFunction& h : impl->imports)
+    intrinsics.push_back(static_cast<uint8_t>(h.intrinsic));
+  impl->linked = linkProgram(impl->program, intrinsics);
   impl->initSharedScope();
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }

@@ -1,6 +1,7 @@
 // Literal forms, escapes and constant interning.
 #include <bit>
 #include <cmath>
+#include <memory>
 
 #include "asm_test_util.h"
 #include "brainvm/objects.h"
@@ -10,9 +11,10 @@ namespace {
 
 Value constOf(std::string_view literal) {
   // Keep the programs alive: constants point into their arenas.
-  static std::vector<Program> keep;
-  keep.push_back(asmOk(inMain("push_const " + std::string(literal))));
-  const Program& p = keep.back();
+  static std::vector<std::unique_ptr<Program>> keep;
+  keep.push_back(std::make_unique<Program>(
+      asmOk(inMain("push_const " + std::string(literal)))));
+  const Program& p = *keep.back();
   EXPECT_EQ(p.constants.size(), 1u);
   return p.constants.empty() ? Value() : p.constants[0];
 }
