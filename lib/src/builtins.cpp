@@ -45,7 +45,9 @@ Value fnSub(HostCall& c, void*) {
 Value fnMul(HostCall& c, void*) {
   return binaryNumber(c, [](double x, double y) { return Value::number(x * y); });
 }
-Value fnDiv(HostCall& c, void*) {
+// div and mod: two numbers, the divisor non-zero.
+template <class Op>
+Value dividing(HostCall& c, Op op) {
   if (!c.expectArgs(2, 2)) return Value();
   auto x = c.number(0);
   auto y = x ? c.number(1) : std::nullopt;
@@ -54,18 +56,14 @@ Value fnDiv(HostCall& c, void*) {
     c.fail("division by zero");
     return Value();
   }
-  return Value::number(*x / *y);
+  return Value::number(op(*x, *y));
+}
+Value fnDiv(HostCall& c, void*) {
+  return dividing(c, [](double x, double y) { return x / y; });
 }
 Value fnMod(HostCall& c, void*) {
-  if (!c.expectArgs(2, 2)) return Value();
-  auto x = c.number(0);
-  auto y = x ? c.number(1) : std::nullopt;
-  if (!y) return Value();
-  if (*y == 0) {
-    c.fail("division by zero");
-    return Value();
-  }
-  return Value::number(std::fmod(*x, *y));  // sign of the dividend
+  // fmod keeps the sign of the dividend, as the contract requires.
+  return dividing(c, [](double x, double y) { return std::fmod(x, y); });
 }
 Value fnNeg(HostCall& c, void*) {
   if (!c.expectArgs(1, 1)) return Value();

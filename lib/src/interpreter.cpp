@@ -327,6 +327,9 @@ dispatch_op:
     LOAD_STATE();
     DISPATCH();
   }
+  // Sync and async calls share one body: callHost creates the handle for an
+  // async import (whose intrinsic is always None).
+  CASE(HostCallArgsAsync)
   CASE(HostCallArgs) {
     const HostFunction& h = imports[ip->a];
     const uint32_t argc = static_cast<uint32_t>(ip->b);
@@ -351,36 +354,8 @@ dispatch_op:
     GC_SAFEPOINT();
     DISPATCH();
   }
+  CASE(HostCallAsync)
   CASE(HostCall) {
-    const HostFunction& h = imports[ip->a];
-    SAVE_STATE();
-    Value r;
-    const bool ok =
-        callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(), r);
-    CHECK_CANCELLED();
-    if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
-    sp[-1] = r;
-    ++ip;
-    GC_SAFEPOINT();
-    DISPATCH();
-  }
-  CASE(HostCallArgsAsync) {
-    const HostFunction& h = imports[ip->a];
-    const uint32_t argc = static_cast<uint32_t>(ip->b);
-    Value* args = sp - argc;
-    SAVE_STATE();
-    Value r;
-    const bool ok = callHost(f, h, args, argc, static_cast<uint32_t>(ip->c),
-                             PC(), r);
-    CHECK_CANCELLED();
-    if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
-    sp = args;
-    *sp++ = r;
-    ++ip;
-    GC_SAFEPOINT();
-    DISPATCH();
-  }
-  CASE(HostCallAsync) {
     const HostFunction& h = imports[ip->a];
     SAVE_STATE();
     Value r;
