@@ -55,8 +55,22 @@ int readInput(const std::string& path, std::string& out,
     return kExitNoInput;
   }
   errno = 0;
-  std::string data((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  // Read in one block when the size is known (regular files); fall back to
+  // streaming for pipes and special files.
+  std::string data;
+  if (std::uintmax_t size = std::filesystem::file_size(path, ec); !ec) {
+    data.resize(static_cast<size_t>(size));
+    in.read(data.data(), static_cast<std::streamsize>(size));
+    data.resize(static_cast<size_t>(in.gcount()));
+    if (in.eof() || in.good()) {
+      std::string rest((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+      data += rest;
+    }
+  } else {
+    data.assign((std::istreambuf_iterator<char>(in)),
+                std::istreambuf_iterator<char>());
+  }
   if (in.bad()) {
     // Directories open fine but fail on the first read.
     diagnostics += "error: cannot read '" + path + "': " + errnoText() + "\n";

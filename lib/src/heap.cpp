@@ -131,24 +131,22 @@ ErrorObject* Heap::newError(ErrorTag tag, const StringObject* message,
   return e;
 }
 
-bool Heap::listPush(ListObject* list, const Value& v) {
-  if (list->size_ == list->capacity_) {
-    uint64_t newCap = list->capacity_ < 4 ? 4 : uint64_t(list->capacity_) * 2;
-    if (newCap > UINT32_MAX) {
-      failure_ = "list too long";
-      return false;
-    }
-    uint64_t grow = (newCap - list->capacity_) * sizeof(Value);
-    if (!reserve(grow)) return false;
-    void* p = std::realloc(list->items_, newCap * sizeof(Value));
-    if (!p) {
-      release(grow);
-      failure_ = "out of memory";
-      return false;
-    }
-    list->items_ = static_cast<Value*>(p);
-    list->capacity_ = static_cast<uint32_t>(newCap);
+bool Heap::listPushGrow(ListObject* list, const Value& v) {
+  uint64_t newCap = list->capacity_ < 4 ? 4 : uint64_t(list->capacity_) * 2;
+  if (newCap > UINT32_MAX) {
+    failure_ = "list too long";
+    return false;
   }
+  uint64_t grow = (newCap - list->capacity_) * sizeof(Value);
+  if (!reserve(grow)) return false;
+  void* p = std::realloc(list->items_, newCap * sizeof(Value));
+  if (!p) {
+    release(grow);
+    failure_ = "out of memory";
+    return false;
+  }
+  list->items_ = static_cast<Value*>(p);
+  list->capacity_ = static_cast<uint32_t>(newCap);
   list->items_[list->size_++] = v;
   return true;
 }

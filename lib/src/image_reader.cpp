@@ -50,7 +50,12 @@ class Reader {
   }
   size_t remaining() const { return end_ - pos_; }
   bool need(size_t n, const char* what) {
-    if (remaining() >= n) return true;
+    if (remaining() >= n) [[likely]]
+      return true;
+    return truncated(n, what);
+  }
+  // Kept out of line so the checks above stay small enough to inline.
+  [[gnu::noinline]] bool truncated(size_t n, const char* what) {
     return fail(pos_, std::string("truncated: ") + what + " needs " +
                           std::to_string(n) + " byte(s) but the " + scope_ +
                           " has " + std::to_string(remaining()) + " left");
@@ -68,6 +73,11 @@ class Reader {
   }
   // Unsigned LEB128, at most 32 bits, minimal encoding.
   bool var(uint32_t& out, const char* what) {
+    // Most varints are one byte: counts, indices, small operands.
+    if (pos_ < end_ && b_[pos_] < 0x80) [[likely]] {
+      out = b_[pos_++];
+      return true;
+    }
     size_t start = pos_;
     uint64_t v = 0;
     for (int i = 0;; ++i) {

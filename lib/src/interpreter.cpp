@@ -488,12 +488,18 @@ dispatch_op:
       RAISE(ErrorTag::ScriptError,
             "list_get: index must be a number, got " + describe(i));
     const double d = i.asNumber();
-    if (BVM_UNLIKELY(!isIntegral(d)))
-      RAISE(ErrorTag::ScriptError, "list_get: index must be an integer");
     ListObject* list = l.asList();
+    Value item;  // nil outside [0, length)
+    if (d >= 0 && d < list->size()) {
+      const uint32_t index = static_cast<uint32_t>(d);
+      if (BVM_UNLIKELY(index != d))
+        RAISE(ErrorTag::ScriptError, "list_get: index must be an integer");
+      item = list->at(index);
+    } else if (BVM_UNLIKELY(!isIntegral(d))) {
+      RAISE(ErrorTag::ScriptError, "list_get: index must be an integer");
+    }
     --sp;
-    sp[-1] = (d >= 0 && d < list->size()) ? list->at(static_cast<uint32_t>(d))
-                                          : Value();
+    sp[-1] = item;
     ++ip;
     DISPATCH();
   }

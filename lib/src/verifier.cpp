@@ -171,7 +171,8 @@ class Verifier {
       functionError(f, pc, "unknown opcode " + num(in.op));
       return false;
     }
-    const std::string mn = quote(info->mnemonic);
+    // Messages are only built on failure: this runs for every instruction.
+    auto mn = [&] { return quote(info->mnemonic); };
     const int64_t codeSize = static_cast<int64_t>(fn.code.size());
     bool ok = true;
     auto fail = [&](std::string message) {
@@ -181,21 +182,22 @@ class Verifier {
 
     for (int slot = 0; slot < 3; ++slot) {
       const int64_t v = operand(in, slot);
-      const std::string name = "operand " + std::string(kOperandNames[slot]) +
-                               " of " + mn;
+      auto name = [&] {
+        return "operand " + std::string(kOperandNames[slot]) + " of " + mn();
+      };
       switch (info->operands[slot]) {
         case OperandKind::None:
-          if (v != 0) fail(name + " must be 0, got " + num(v));
+          if (v != 0) fail(name() + " must be 0, got " + num(v));
           break;
         case OperandKind::Const:
           if (v < 0 || v >= static_cast<int64_t>(p_.constants.size()))
-            fail("constant index " + num(v) + " of " + mn +
+            fail("constant index " + num(v) + " of " + mn() +
                  " out of range [0, " +
                  num(static_cast<int64_t>(p_.constants.size())) + ")");
           break;
         case OperandKind::Var:
           if (v < 0 || v >= static_cast<int64_t>(p_.variableNames.size()))
-            fail("variable name index " + num(v) + " of " + mn +
+            fail("variable name index " + num(v) + " of " + mn() +
                  " out of range [0, " +
                  num(static_cast<int64_t>(p_.variableNames.size())) + ")");
           break;
@@ -204,7 +206,7 @@ class Verifier {
           if (target < 0 || target >= codeSize) {
             std::string_view what =
                 info->flow == Flow::Try ? "catch target" : "jump target";
-            fail(std::string(what) + " " + num(target) + " of " + mn +
+            fail(std::string(what) + " " + num(target) + " of " + mn() +
                  " (offset " + num(v) + ") is outside the function [0, " +
                  num(codeSize) + ")");
           }
@@ -212,12 +214,12 @@ class Verifier {
         }
         case OperandKind::Func:
           if (v < 0 || v >= static_cast<int64_t>(p_.functions.size()))
-            fail("function id " + num(v) + " of " + mn + " out of range [0, " +
+            fail("function id " + num(v) + " of " + mn() + " out of range [0, " +
                  num(static_cast<int64_t>(p_.functions.size())) + ")");
           break;
         case OperandKind::Argc:
           if (v < 0) {
-            fail("argument count " + num(v) + " of " + mn + " is negative");
+            fail("argument count " + num(v) + " of " + mn() + " is negative");
             break;
           }
           if (int fs = slotOf(*info, OperandKind::Func); fs >= 0) {
@@ -233,13 +235,13 @@ class Verifier {
                      " takes " + num(target.numParams));
             }
           } else if (v > static_cast<int64_t>(opt_.maxStackSize)) {
-            fail("argument count " + num(v) + " of " + mn +
+            fail("argument count " + num(v) + " of " + mn() +
                  " exceeds maxStackSize " + num(opt_.maxStackSize));
           }
           break;
         case OperandKind::Host:
           if (v < 0 || v >= static_cast<int64_t>(p_.hostImports.size())) {
-            fail("host import index " + num(v) + " of " + mn +
+            fail("host import index " + num(v) + " of " + mn() +
                  " out of range [0, " +
                  num(static_cast<int64_t>(p_.hostImports.size())) + ")");
           } else {
@@ -247,7 +249,7 @@ class Verifier {
             const bool wantAsync = isAsyncHostOpcode(info->op);
             if (h.async != wantAsync)
               fail(std::string(h.async ? "async" : "sync") +
-                   " host function " + quote(h.name) + " called with " + mn +
+                   " host function " + quote(h.name) + " called with " + mn() +
                    (h.async ? "; async functions need 'host_call_async' or "
                               "'host_call_args_async'"
                             : "; sync functions need 'host_call' or "
@@ -255,19 +257,19 @@ class Verifier {
           }
           break;
         case OperandKind::CallSite:
-          if (v < 0) fail("call-site id " + num(v) + " of " + mn +
+          if (v < 0) fail("call-site id " + num(v) + " of " + mn() +
                           " is negative");
           break;
         case OperandKind::Local:
           if (v < 0 || v >= static_cast<int64_t>(fn.numLocals))
-            fail("local slot " + num(v) + " of " + mn + " out of range [0, " +
+            fail("local slot " + num(v) + " of " + mn() + " out of range [0, " +
                  num(fn.numLocals) + ")");
           break;
         case OperandKind::Count:
           if (v < 0)
-            fail("field count " + num(v) + " of " + mn + " is negative");
+            fail("field count " + num(v) + " of " + mn() + " is negative");
           else if (2 * v > static_cast<int64_t>(opt_.maxStackSize))
-            fail("field count " + num(v) + " of " + mn + " needs " +
+            fail("field count " + num(v) + " of " + mn() + " needs " +
                  num(2 * v) + " stack values, more than maxStackSize " +
                  num(opt_.maxStackSize));
           break;
@@ -278,15 +280,15 @@ class Verifier {
           const int64_t flag = flagSlot >= 0 ? operand(in, flagSlot) : 1;
           if (flag == 0) {
             if (v != 0)
-              fail(name + " must be 0 when c is 0 (anonymous struct), got " +
+              fail(name() + " must be 0 when c is 0 (anonymous struct), got " +
                    num(v));
           } else if (flag == 1) {
             if (v < 0 || v >= static_cast<int64_t>(p_.constants.size()))
-              fail("type name constant index " + num(v) + " of " + mn +
+              fail("type name constant index " + num(v) + " of " + mn() +
                    " out of range [0, " +
                    num(static_cast<int64_t>(p_.constants.size())) + ")");
             else if (!p_.constants[static_cast<size_t>(v)].isString())
-              fail("type name constant " + num(v) + " of " + mn +
+              fail("type name constant " + num(v) + " of " + mn() +
                    " is not a string (kind '" +
                    std::string(kindName(
                        p_.constants[static_cast<size_t>(v)].kind())) +
@@ -296,7 +298,7 @@ class Verifier {
           break;
         }
         case OperandKind::Flag:
-          if (v != 0 && v != 1) fail(name + " must be 0 or 1, got " + num(v));
+          if (v != 0 && v != 1) fail(name() + " must be 0 or 1, got " + num(v));
           break;
       }
     }

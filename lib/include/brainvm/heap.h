@@ -34,7 +34,13 @@ class Heap {
                         std::vector<TraceFrame> trace = {});
 
   // Mutations that may allocate. Return false when out of memory.
-  bool listPush(ListObject* list, const Value& v);
+  bool listPush(ListObject* list, const Value& v) {
+    if (list->size_ < list->capacity_) [[likely]] {
+      list->items_[list->size_++] = v;
+      return true;
+    }
+    return listPushGrow(list, v);
+  }
   // Shallow resize (new slots nil); used by list_set append.
   bool mapSet(MapObject* map, const Value& key, const Value& v);
   bool mapDelete(MapObject* map, const Value& key);
@@ -63,6 +69,7 @@ class Heap {
   void sweep();
 
  private:
+  bool listPushGrow(ListObject* list, const Value& v);
   void* allocate(size_t bytes);
   void link(Object* o);
   bool reserve(uint64_t more);
