@@ -697,7 +697,8 @@ dispatch_op:
   } while (0)
 #define FUSED_HANDLER(X, Y, T)                                              \
   FUSED_CASE(X, Y, T) {                                                     \
-    constexpr uint32_t extra = (T) == FusedMeta::Push ? 2 : 3;              \
+    constexpr FusedMeta::Tail tail_ = static_cast<FusedMeta::Tail>(T);      \
+    constexpr uint32_t extra = FusedMeta::length(tail_) - 1;                \
     if (BVM_UNLIKELY(budget < extra)) RUN_PLAIN(FusedMeta::firstOp(ip->b)); \
     Value x, y;                                                             \
     FUSED_OPERAND(X, ip[0].a, x);                                           \
@@ -706,13 +707,15 @@ dispatch_op:
       RUN_PLAIN(FusedMeta::firstOp(ip->b));                                 \
     const Value r = applyIntrinsic(static_cast<Intrinsic>(ip->c),           \
                                    x.asNumber(), y.asNumber());             \
-    if constexpr ((T) == FusedMeta::Push) {                                 \
+    if constexpr (tail_ == FusedMeta::Push) {                               \
       *sp++ = r;                                                            \
       ip += 3;                                                              \
-    } else if constexpr ((T) == FusedMeta::StoreLocal) {                    \
+    } else if constexpr (tail_ == FusedMeta::StoreLocal ||                  \
+                         tail_ == FusedMeta::StoreLocalJump) {              \
       base[ip[3].a] = r;                                                    \
-      ip += 4;                                                              \
-    } else if constexpr ((T) == FusedMeta::StoreVar) {                      \
+      ip += tail_ == FusedMeta::StoreLocal ? 4 : 4 + ip[4].a;               \
+    } else if constexpr (tail_ == FusedMeta::StoreVar ||                    \
+                         tail_ == FusedMeta::StoreVarJump) {                \
       const int32_t a_ = ip[3].a;                                           \
       if (BVM_UNLIKELY(resolver)) RUN_PLAIN(FusedMeta::firstOp(ip->b));     \
       if (f.vars && !f.vars[a_].isAbsent())                                 \
@@ -721,7 +724,7 @@ dispatch_op:
         sharedSlots[a_] = r;                                                \
       else                                                                  \
         RUN_PLAIN(FusedMeta::firstOp(ip->b));                               \
-      ip += 4;                                                              \
+      ip += tail_ == FusedMeta::StoreVar ? 4 : 4 + ip[4].a;                 \
     } else {                                                                \
       ip += isTruthy(r) ? 4 : 3 + ip[3].a;                                  \
     }                                                                       \

@@ -56,8 +56,15 @@ LinkedCode linkProgram(const Program& program,
           static_cast<size_t>(call.a) >= intrinsics.size() ||
           intrinsics[call.a] == 0)
         continue;
-      const FusedMeta::Tail tail =
+      FusedMeta::Tail tail =
           p + 3 < orig.size() ? tailKind(orig[p + 3]) : FusedMeta::Push;
+      const bool jumpFollows =
+          p + 4 < orig.size() &&
+          static_cast<Opcode>(orig[p + 4].op) == Opcode::Jmp;
+      if (jumpFollows && tail == FusedMeta::StoreLocal)
+        tail = FusedMeta::StoreLocalJump;
+      else if (jumpFollows && tail == FusedMeta::StoreVar)
+        tail = FusedMeta::StoreVarJump;
       code[p].b = FusedMeta::pack(kDense[orig[p].op], x, y, tail);
       code[p].c = intrinsics[call.a];
       code[p].op = fusedOpcode(x, y, tail);

@@ -27,7 +27,7 @@ enum DenseOp : uint8_t {
   // The first instruction keeps its operand `a`; `b` holds the FusedMeta bits
   // and `c` the intrinsic (b and c are 0 in the three load opcodes).
   kDenseFusedBase = kDenseCount,
-  kDenseTotal = kDenseFusedBase + 36
+  kDenseTotal = kDenseFusedBase + 54
 };
 
 // Every (x, y, tail) combination, for generating handlers.
@@ -36,57 +36,86 @@ enum DenseOp : uint8_t {
   V(0, 0, 1) \
   V(0, 0, 2) \
   V(0, 0, 3) \
+  V(0, 0, 4) \
+  V(0, 0, 5) \
   V(0, 1, 0) \
   V(0, 1, 1) \
   V(0, 1, 2) \
   V(0, 1, 3) \
+  V(0, 1, 4) \
+  V(0, 1, 5) \
   V(0, 2, 0) \
   V(0, 2, 1) \
   V(0, 2, 2) \
   V(0, 2, 3) \
+  V(0, 2, 4) \
+  V(0, 2, 5) \
   V(1, 0, 0) \
   V(1, 0, 1) \
   V(1, 0, 2) \
   V(1, 0, 3) \
+  V(1, 0, 4) \
+  V(1, 0, 5) \
   V(1, 1, 0) \
   V(1, 1, 1) \
   V(1, 1, 2) \
   V(1, 1, 3) \
+  V(1, 1, 4) \
+  V(1, 1, 5) \
   V(1, 2, 0) \
   V(1, 2, 1) \
   V(1, 2, 2) \
   V(1, 2, 3) \
+  V(1, 2, 4) \
+  V(1, 2, 5) \
   V(2, 0, 0) \
   V(2, 0, 1) \
   V(2, 0, 2) \
   V(2, 0, 3) \
+  V(2, 0, 4) \
+  V(2, 0, 5) \
   V(2, 1, 0) \
   V(2, 1, 1) \
   V(2, 1, 2) \
   V(2, 1, 3) \
+  V(2, 1, 4) \
+  V(2, 1, 5) \
   V(2, 2, 0) \
   V(2, 2, 1) \
   V(2, 2, 2) \
-  V(2, 2, 3)
+  V(2, 2, 3) \
+  V(2, 2, 4) \
+  V(2, 2, 5)
+
 
 inline constexpr uint8_t fusedOpcode(int x, int y, int tail) {
-  return static_cast<uint8_t>(kDenseFusedBase + (x * 3 + y) * 4 + tail);
+  return static_cast<uint8_t>(kDenseFusedBase + (x * 3 + y) * 6 + tail);
 }
 
 // Packed into Instr::b of a kDenseFusedBinop (b is unused by the three load
 // opcodes, which the verifier requires to have b == 0).
 struct FusedMeta {
   enum Operand : uint8_t { Local = 0, Var = 1, Const = 2 };
-  enum Tail : uint8_t { Push = 0, StoreLocal = 1, StoreVar = 2, BranchFalse = 3 };
+  enum Tail : uint8_t {
+    Push = 0,
+    StoreLocal = 1,
+    StoreVar = 2,
+    BranchFalse = 3,
+    StoreLocalJump = 4,  // store_local then jmp (a loop's back edge)
+    StoreVarJump = 5,    // store_var then jmp
+  };
   static int32_t pack(uint8_t firstOp, Operand x, Operand y, Tail tail) {
     return static_cast<int32_t>(firstOp | (x << 8) | (y << 10) | (tail << 12));
   }
   static uint8_t firstOp(int32_t m) { return static_cast<uint8_t>(m & 0xff); }
   static Operand x(int32_t m) { return static_cast<Operand>((m >> 8) & 3); }
   static Operand y(int32_t m) { return static_cast<Operand>((m >> 10) & 3); }
-  static Tail tail(int32_t m) { return static_cast<Tail>((m >> 12) & 3); }
-  // Original instructions covered: 3 without a tail, 4 with one.
-  static uint32_t length(int32_t m) { return tail(m) == Push ? 3 : 4; }
+  static Tail tail(int32_t m) { return static_cast<Tail>((m >> 12) & 7); }
+  // Original instructions covered: 3 without a tail, 4 with one, 5 with a
+  // store and a jump.
+  static constexpr uint32_t length(Tail t) {
+    return t == Push ? 3 : (t == StoreLocalJump || t == StoreVarJump) ? 5 : 4;
+  }
 };
 
 using LinkedCode = std::vector<std::vector<Instr>>;

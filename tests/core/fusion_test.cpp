@@ -1,0 +1,181 @@
+// Superinstructions must be invisible: the same results, errors, traces and
+// budget accounting as the unfused instructions. Each test runs one program
+// twice — with the built-in intrinsics (fused at link time) and with plain
+// host functions of the same names (never fused) — and compares.
+#include <gtest/gtest.h>
+
+#include <utility>
+#include <vector>
+
+#include "program_builder.h"
+#include "test_support.h"
+
+namespace brainvm::test {
+namespace {
+
+// Registry whose lt/add/sub have the built-ins' semantics on numbers but are
+// ordinary host functions, so nothing is fused.
+void plainOperators(HostRegistry& r) {
+  auto num = [](HostCall& c, uint32_t i, double& out) {
+    std::optional<double> v = c.number(i);
+    if (v) out = *v;
+    return v.has_value();
+  };
+  (void)r.addSync("lt", [num](HostCall& c) {
+    double x, y;
+    if (!num(c, 0, x) || !num(c, 1, y)) return Value();
+    return Value::boolean(x < y);
+  });
+  (void)r.addSync("add", [num](HostCall& c) {
+    double x, y;
+    if (!num(c, 0, x) || !num(c, 1, y)) return Value();
+    return Value::number(x + y);
+  });
+}
+
+std::unique_ptr<Vm> makePlainVm(Program p, RuntimeConfig cfg = {}) {
+  auto vm = std::make_unique<Vm>();
+  plainOperators(vm->registry);
+  auto rt = Runtime::create(std::move(p), vm->registry, cfg);
+  EXPECT_TRUE(rt.ok()) << (rt.ok() ? "" : rt.error().message());
+  if (rt.ok()) vm->rt = std::move(rt.value());
+  return vm;
+}
+
+// sum of 0..n-1 with locals; the loop body is three fusable sequences and a
+// back edge.
+Program localsLoop(double n) {
+  ProgramBuilder pb;
+  pb.func("main", 0, 2)
+      .k(0).storeLocal(0)
+      .k(0).storeLocal(1)
+      .label("loop")
+      .loadLocal(0).k(n).host("lt", 2).jf("done")
+      .loadLocal(1).loadLocal(0).host("add", 2).storeLocal(1)
+      .loadLocal(0).k(1).host("add", 2).storeLocal(0)
+      .jmp("loop")
+      .label("done")
+      .loadLocal(1).ret();
+  return pb.build();
+}
+
+// The same over shared variables.
+Program varsLoop(double n) {
+  ProgramBuilder pb;
+  pb.shared("i", Value::number(0));
+  pb.shared("s", Value::number(0));
+  pb.func("main")
+      .label("loop")
+      .loadVar("i").k(n).host("lt", 2).jf("done")
+      .loadVar("s").loadVar("i").host("add", 2).storeVar("s")
+      .loadVar("i").k(1).host("add", 2).storeVar("i")
+      .jmp("loop")
+      .label("done")
+      .loadVar("s").ret();
+  return pb.build();
+}
+
+using Slices = std::vector<std::pair<RunStatus, uint32_t>>;
+
+// Runs main slice by slice with the given budget.
+Slices slices(Runtime& rt, uint32_t budget, Value* result = nullptr) {
+  Slices out;
+  FiberId id = rt.spawn("main").value();
+  for (int guard = 0; guard < 100000; ++guard) {
+    RunResult r = rt.runFiber(id, budget);
+    out.emplace_back(r.status, r.instructions);
+    if (r.status != RunStatus::Yielded) break;
+  }
+  if (result) *result = rt.fiber(id)->result;
+  return out;
+}
+
+TEST(Fusion, SameResultAndInstructionCountAsPlainCalls) {
+  for (auto make : {localsLoop, varsLoop}) {
+    auto fused = makeVm(make(1000));
+    auto plain = makePlainVm(make(1000));
+    Value a, b;
+    Slices fs = slices(**fused, 1u << 30, &a);
+    Slices ps = slices(**plain, 1u << 30, &b);
+    EXPECT_EQ(fs, ps);
+    ASSERT_TRUE(a.isNumber());
+    EXPECT_EQ(a.asNumber(), 499500);
+    EXPECT_EQ(b.asNumber(), 499500);
+    // 4 set-up or 0, then 13 per iteration, 5 for the exit path.
+    EXPECT_EQ((*fused)->stats().instructions, (*plain)->stats().instructions);
+  }
+}
+
+TEST(Fusion, EveryBudgetSplitsSlicesExactlyAsUnfused) {
+  for (auto make : {localsLoop, varsLoop}) {
+    for (uint32_t budget = 1; budget <= 20; ++budget) {
+      auto fused = makeVm(make(7));
+      auto plain = makePlainVm(make(7));
+      EXPECT_EQ(slices(**fused, budget), slices(**plain, budget))
+          << "budget " << budget;
+    }
+  }
+}
+
+TEST(Fusion, NonNumberOperandFallsBackToTheHostCallAndItsError) {
+  ProgramBuilder pb;
+  pb.func("main", 0, 1)
+      .ks("a").storeLocal(0)
+      .loadLocal(0).k(1).host("add", 2).storeLocal(0)  // add at pc 4
+      .loadLocal(0).ret();
+  Outcome o = runMain(pb);
+  ASSERT_EQ(o.state(), FiberState::Fault);
+  EXPECT_EQ(errStr(o.error()),
+            "HostError: add: argument 1 must be a number, got string");
+  const auto& trace = o.error().asError()->trace();
+  ASSERT_FALSE(trace.empty());
+  EXPECT_EQ(trace.front().pc, 4u);
+}
+
+TEST(Fusion, UndefinedVariableTakesTheSlowPath) {
+  ProgramBuilder pb;
+  pb.func("main").loadVar("nowhere").k(1).host("add", 2).ret();
+  Outcome o = runMain(pb);
+  ASSERT_EQ(o.state(), FiberState::Fault);
+  EXPECT_EQ(errStr(o.error()),
+            "HostError: add: argument 1 must be a number, got nil");
+}
+
+TEST(Fusion, JumpIntoTheMiddleOfAFusedSequence) {
+  // The jump lands on the second load of a fusable sequence: 5 + (10 + 2).
+  ProgramBuilder pb;
+  pb.func("main", 0, 1)
+      .k(5).k(10).jmp("mid")
+      .loadLocal(0)  // skipped; starts a fusable sequence
+      .label("mid")
+      .k(2).host("add", 2).host("add", 2).ret();
+  Outcome o = runMain(pb);
+  ASSERT_EQ(o.state(), FiberState::Done);
+  EXPECT_EQ(o.result().asNumber(), 17);
+}
+
+class CountingResolver : public VariableResolver {
+ public:
+  int loads = 0;
+  std::optional<Value> load(std::string_view name, FiberId) override {
+    ++loads;
+    if (name == "x") return Value::number(40);
+    return std::nullopt;
+  }
+};
+
+TEST(Fusion, CustomResolverIsConsultedForFusedLoads) {
+  ProgramBuilder pb;
+  pb.shared("x", Value::number(1));
+  pb.func("main").loadVar("x").k(2).host("add", 2).ret();
+  auto vm = makeVm(pb.build());
+  auto resolver = std::make_shared<CountingResolver>();
+  (*vm)->setResolver(resolver);
+  FiberView v = runFn(*vm, "main");
+  ASSERT_EQ(v.state, FiberState::Done);
+  EXPECT_EQ(v.result.asNumber(), 42);
+  EXPECT_EQ(resolver->loads, 1);
+}
+
+}  // namespace
+}  // namespace brainvm::test
