@@ -176,8 +176,6 @@ class Runtime {
 
   void setObserver(RuntimeObserver* observer);
 
-  RuntimeImpl& impl() { return *impl_; }
-
  private:
   explicit Runtime(std::unique_ptr<RuntimeImpl> impl);
   std::unique_ptr<RuntimeImpl> impl_;
