@@ -148,7 +148,7 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
 #define BVM_LABEL_ENTRY(num, name, ...) &&op_##name,
       BRAINVM_OPCODES(BVM_LABEL_ENTRY)
 #undef BVM_LABEL_ENTRY
-#define BVM_FUSED_LABEL(x, y, t) &&op_Fused_##x##_##y##_##t,
+#define BVM_FUSED_LABEL(x, y, t, o) &&op_Fused_##x##_##y##_##t##_##o,
       BRAINVM_FUSED_VARIANTS(BVM_FUSED_LABEL)
 #undef BVM_FUSED_LABEL
   };
@@ -160,11 +160,11 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
     goto* kLabels[ip->op];                           \
   } while (0)
 #define CASE(name) op_##name:
-#define FUSED_CASE(x, y, t) op_Fused_##x##_##y##_##t:
+#define FUSED_CASE(x, y, t, o) op_Fused_##x##_##y##_##t##_##o:
 #else
 #define DISPATCH() goto dispatch
 #define CASE(name) case kDense##name:
-#define FUSED_CASE(x, y, t) case fusedOpcode(x, y, t):
+#define FUSED_CASE(x, y, t, o) case fusedOpcode(x, y, t, o):
 #endif
 
 #if BVM_COMPUTED_GOTO
@@ -695,8 +695,8 @@ dispatch_op:
         RUN_PLAIN(FusedMeta::firstOp(ip->b));                              \
     }                                                                      \
   } while (0)
-#define FUSED_HANDLER(X, Y, T)                                              \
-  FUSED_CASE(X, Y, T) {                                                     \
+#define FUSED_HANDLER(X, Y, T, O)                                           \
+  FUSED_CASE(X, Y, T, O) {                                                  \
     constexpr FusedMeta::Tail tail_ = static_cast<FusedMeta::Tail>(T);      \
     constexpr uint32_t extra = FusedMeta::length(tail_) - 1;                \
     if (BVM_UNLIKELY(budget < extra)) RUN_PLAIN(FusedMeta::firstOp(ip->b)); \
@@ -705,8 +705,14 @@ dispatch_op:
     FUSED_OPERAND(Y, ip[1].a, y);                                           \
     if (BVM_UNLIKELY(!x.isNumber() || !y.isNumber()))                       \
       RUN_PLAIN(FusedMeta::firstOp(ip->b));                                 \
-    const Value r = applyIntrinsic(static_cast<Intrinsic>(ip->c),           \
-                                   x.asNumber(), y.asNumber());             \
+    Value r;                                                                \
+    if constexpr ((O) == FusedMeta::AddOp)                                  \
+      r = Value::number(x.asNumber() + y.asNumber());                       \
+    else if constexpr ((O) == FusedMeta::LtOp)                              \
+      r = Value::boolean(x.asNumber() < y.asNumber());                      \
+    else                                                                    \
+      r = applyIntrinsic(static_cast<Intrinsic>(ip->c), x.asNumber(),       \
+                         y.asNumber());                                     \
     if constexpr (tail_ == FusedMeta::Push) {                               \
       *sp++ = r;                                                            \
       ip += 3;                                                              \

@@ -1,5 +1,7 @@
 #include "linked_code.h"
 
+#include "brainvm/host.h"
+
 #include <array>
 
 namespace brainvm {
@@ -67,7 +69,12 @@ LinkedCode linkProgram(const Program& program,
         tail = FusedMeta::StoreVarJump;
       code[p].b = FusedMeta::pack(kDense[orig[p].op], x, y, tail);
       code[p].c = intrinsics[call.a];
-      code[p].op = fusedOpcode(x, y, tail);
+      const auto intrinsic = static_cast<Intrinsic>(intrinsics[call.a]);
+      const FusedMeta::Op op = intrinsic == Intrinsic::Add ? FusedMeta::AddOp
+                               : intrinsic == Intrinsic::Lt
+                                   ? FusedMeta::LtOp
+                                   : FusedMeta::AnyIntrinsic;
+      code[p].op = fusedOpcode(x, y, tail, op);
     }
     linked.push_back(std::move(code));
   }

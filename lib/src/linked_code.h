@@ -27,69 +27,181 @@ enum DenseOp : uint8_t {
   // The first instruction keeps its operand `a`; `b` holds the FusedMeta bits
   // and `c` the intrinsic (b and c are 0 in the three load opcodes).
   kDenseFusedBase = kDenseCount,
-  kDenseTotal = kDenseFusedBase + 54
+  kDenseTotal = kDenseFusedBase + 162
 };
 
-// Every (x, y, tail) combination, for generating handlers.
+// Every (x, y, tail, operation) combination, for generating handlers. The
+// operation is specialised for the two commonest intrinsics (FusedMeta::Op);
+// the others are selected at run time from the instruction's `c`.
 #define BRAINVM_FUSED_VARIANTS(V) \
-  V(0, 0, 0) \
-  V(0, 0, 1) \
-  V(0, 0, 2) \
-  V(0, 0, 3) \
-  V(0, 0, 4) \
-  V(0, 0, 5) \
-  V(0, 1, 0) \
-  V(0, 1, 1) \
-  V(0, 1, 2) \
-  V(0, 1, 3) \
-  V(0, 1, 4) \
-  V(0, 1, 5) \
-  V(0, 2, 0) \
-  V(0, 2, 1) \
-  V(0, 2, 2) \
-  V(0, 2, 3) \
-  V(0, 2, 4) \
-  V(0, 2, 5) \
-  V(1, 0, 0) \
-  V(1, 0, 1) \
-  V(1, 0, 2) \
-  V(1, 0, 3) \
-  V(1, 0, 4) \
-  V(1, 0, 5) \
-  V(1, 1, 0) \
-  V(1, 1, 1) \
-  V(1, 1, 2) \
-  V(1, 1, 3) \
-  V(1, 1, 4) \
-  V(1, 1, 5) \
-  V(1, 2, 0) \
-  V(1, 2, 1) \
-  V(1, 2, 2) \
-  V(1, 2, 3) \
-  V(1, 2, 4) \
-  V(1, 2, 5) \
-  V(2, 0, 0) \
-  V(2, 0, 1) \
-  V(2, 0, 2) \
-  V(2, 0, 3) \
-  V(2, 0, 4) \
-  V(2, 0, 5) \
-  V(2, 1, 0) \
-  V(2, 1, 1) \
-  V(2, 1, 2) \
-  V(2, 1, 3) \
-  V(2, 1, 4) \
-  V(2, 1, 5) \
-  V(2, 2, 0) \
-  V(2, 2, 1) \
-  V(2, 2, 2) \
-  V(2, 2, 3) \
-  V(2, 2, 4) \
-  V(2, 2, 5)
+  V(0, 0, 0, 0) \
+  V(0, 0, 0, 1) \
+  V(0, 0, 0, 2) \
+  V(0, 0, 1, 0) \
+  V(0, 0, 1, 1) \
+  V(0, 0, 1, 2) \
+  V(0, 0, 2, 0) \
+  V(0, 0, 2, 1) \
+  V(0, 0, 2, 2) \
+  V(0, 0, 3, 0) \
+  V(0, 0, 3, 1) \
+  V(0, 0, 3, 2) \
+  V(0, 0, 4, 0) \
+  V(0, 0, 4, 1) \
+  V(0, 0, 4, 2) \
+  V(0, 0, 5, 0) \
+  V(0, 0, 5, 1) \
+  V(0, 0, 5, 2) \
+  V(0, 1, 0, 0) \
+  V(0, 1, 0, 1) \
+  V(0, 1, 0, 2) \
+  V(0, 1, 1, 0) \
+  V(0, 1, 1, 1) \
+  V(0, 1, 1, 2) \
+  V(0, 1, 2, 0) \
+  V(0, 1, 2, 1) \
+  V(0, 1, 2, 2) \
+  V(0, 1, 3, 0) \
+  V(0, 1, 3, 1) \
+  V(0, 1, 3, 2) \
+  V(0, 1, 4, 0) \
+  V(0, 1, 4, 1) \
+  V(0, 1, 4, 2) \
+  V(0, 1, 5, 0) \
+  V(0, 1, 5, 1) \
+  V(0, 1, 5, 2) \
+  V(0, 2, 0, 0) \
+  V(0, 2, 0, 1) \
+  V(0, 2, 0, 2) \
+  V(0, 2, 1, 0) \
+  V(0, 2, 1, 1) \
+  V(0, 2, 1, 2) \
+  V(0, 2, 2, 0) \
+  V(0, 2, 2, 1) \
+  V(0, 2, 2, 2) \
+  V(0, 2, 3, 0) \
+  V(0, 2, 3, 1) \
+  V(0, 2, 3, 2) \
+  V(0, 2, 4, 0) \
+  V(0, 2, 4, 1) \
+  V(0, 2, 4, 2) \
+  V(0, 2, 5, 0) \
+  V(0, 2, 5, 1) \
+  V(0, 2, 5, 2) \
+  V(1, 0, 0, 0) \
+  V(1, 0, 0, 1) \
+  V(1, 0, 0, 2) \
+  V(1, 0, 1, 0) \
+  V(1, 0, 1, 1) \
+  V(1, 0, 1, 2) \
+  V(1, 0, 2, 0) \
+  V(1, 0, 2, 1) \
+  V(1, 0, 2, 2) \
+  V(1, 0, 3, 0) \
+  V(1, 0, 3, 1) \
+  V(1, 0, 3, 2) \
+  V(1, 0, 4, 0) \
+  V(1, 0, 4, 1) \
+  V(1, 0, 4, 2) \
+  V(1, 0, 5, 0) \
+  V(1, 0, 5, 1) \
+  V(1, 0, 5, 2) \
+  V(1, 1, 0, 0) \
+  V(1, 1, 0, 1) \
+  V(1, 1, 0, 2) \
+  V(1, 1, 1, 0) \
+  V(1, 1, 1, 1) \
+  V(1, 1, 1, 2) \
+  V(1, 1, 2, 0) \
+  V(1, 1, 2, 1) \
+  V(1, 1, 2, 2) \
+  V(1, 1, 3, 0) \
+  V(1, 1, 3, 1) \
+  V(1, 1, 3, 2) \
+  V(1, 1, 4, 0) \
+  V(1, 1, 4, 1) \
+  V(1, 1, 4, 2) \
+  V(1, 1, 5, 0) \
+  V(1, 1, 5, 1) \
+  V(1, 1, 5, 2) \
+  V(1, 2, 0, 0) \
+  V(1, 2, 0, 1) \
+  V(1, 2, 0, 2) \
+  V(1, 2, 1, 0) \
+  V(1, 2, 1, 1) \
+  V(1, 2, 1, 2) \
+  V(1, 2, 2, 0) \
+  V(1, 2, 2, 1) \
+  V(1, 2, 2, 2) \
+  V(1, 2, 3, 0) \
+  V(1, 2, 3, 1) \
+  V(1, 2, 3, 2) \
+  V(1, 2, 4, 0) \
+  V(1, 2, 4, 1) \
+  V(1, 2, 4, 2) \
+  V(1, 2, 5, 0) \
+  V(1, 2, 5, 1) \
+  V(1, 2, 5, 2) \
+  V(2, 0, 0, 0) \
+  V(2, 0, 0, 1) \
+  V(2, 0, 0, 2) \
+  V(2, 0, 1, 0) \
+  V(2, 0, 1, 1) \
+  V(2, 0, 1, 2) \
+  V(2, 0, 2, 0) \
+  V(2, 0, 2, 1) \
+  V(2, 0, 2, 2) \
+  V(2, 0, 3, 0) \
+  V(2, 0, 3, 1) \
+  V(2, 0, 3, 2) \
+  V(2, 0, 4, 0) \
+  V(2, 0, 4, 1) \
+  V(2, 0, 4, 2) \
+  V(2, 0, 5, 0) \
+  V(2, 0, 5, 1) \
+  V(2, 0, 5, 2) \
+  V(2, 1, 0, 0) \
+  V(2, 1, 0, 1) \
+  V(2, 1, 0, 2) \
+  V(2, 1, 1, 0) \
+  V(2, 1, 1, 1) \
+  V(2, 1, 1, 2) \
+  V(2, 1, 2, 0) \
+  V(2, 1, 2, 1) \
+  V(2, 1, 2, 2) \
+  V(2, 1, 3, 0) \
+  V(2, 1, 3, 1) \
+  V(2, 1, 3, 2) \
+  V(2, 1, 4, 0) \
+  V(2, 1, 4, 1) \
+  V(2, 1, 4, 2) \
+  V(2, 1, 5, 0) \
+  V(2, 1, 5, 1) \
+  V(2, 1, 5, 2) \
+  V(2, 2, 0, 0) \
+  V(2, 2, 0, 1) \
+  V(2, 2, 0, 2) \
+  V(2, 2, 1, 0) \
+  V(2, 2, 1, 1) \
+  V(2, 2, 1, 2) \
+  V(2, 2, 2, 0) \
+  V(2, 2, 2, 1) \
+  V(2, 2, 2, 2) \
+  V(2, 2, 3, 0) \
+  V(2, 2, 3, 1) \
+  V(2, 2, 3, 2) \
+  V(2, 2, 4, 0) \
+  V(2, 2, 4, 1) \
+  V(2, 2, 4, 2) \
+  V(2, 2, 5, 0) \
+  V(2, 2, 5, 1) \
+  V(2, 2, 5, 2)
 
 
-inline constexpr uint8_t fusedOpcode(int x, int y, int tail) {
-  return static_cast<uint8_t>(kDenseFusedBase + (x * 3 + y) * 6 + tail);
+
+inline constexpr uint8_t fusedOpcode(int x, int y, int tail, int op) {
+  return static_cast<uint8_t>(kDenseFusedBase + ((x * 3 + y) * 6 + tail) * 3 +
+                              op);
 }
 
 // Packed into Instr::b of a kDenseFusedBinop (b is unused by the three load
@@ -104,6 +216,7 @@ struct FusedMeta {
     StoreLocalJump = 4,  // store_local then jmp (a loop's back edge)
     StoreVarJump = 5,    // store_var then jmp
   };
+  enum Op : uint8_t { AnyIntrinsic = 0, AddOp = 1, LtOp = 2 };
   static int32_t pack(uint8_t firstOp, Operand x, Operand y, Tail tail) {
     return static_cast<int32_t>(firstOp | (x << 8) | (y << 10) | (tail << 12));
   }

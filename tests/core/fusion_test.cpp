@@ -31,6 +31,16 @@ void plainOperators(HostRegistry& r) {
     if (!num(c, 0, x) || !num(c, 1, y)) return Value();
     return Value::number(x + y);
   });
+  (void)r.addSync("sub", [num](HostCall& c) {
+    double x, y;
+    if (!num(c, 0, x) || !num(c, 1, y)) return Value();
+    return Value::number(x - y);
+  });
+  (void)r.addSync("gt", [num](HostCall& c) {
+    double x, y;
+    if (!num(c, 0, x) || !num(c, 1, y)) return Value();
+    return Value::boolean(x > y);
+  });
 }
 
 std::unique_ptr<Vm> makePlainVm(Program p, RuntimeConfig cfg = {}) {
@@ -75,6 +85,23 @@ Program varsLoop(double n) {
   return pb.build();
 }
 
+// Counts down with sub/gt (intrinsics not specialised in the fused handlers)
+// and accumulates with a shared variable.
+Program countdownLoop(double n) {
+  ProgramBuilder pb;
+  pb.shared("acc", Value::number(0));
+  pb.func("main", 0, 1)
+      .k(n).storeLocal(0)
+      .label("loop")
+      .loadLocal(0).k(0).host("gt", 2).jf("done")
+      .loadVar("acc").loadLocal(0).host("sub", 2).storeVar("acc")
+      .loadLocal(0).k(1).host("sub", 2).storeLocal(0)
+      .jmp("loop")
+      .label("done")
+      .loadVar("acc").ret();
+  return pb.build();
+}
+
 using Slices = std::vector<std::pair<RunStatus, uint32_t>>;
 
 // Runs main slice by slice with the given budget.
@@ -106,8 +133,18 @@ TEST(Fusion, SameResultAndInstructionCountAsPlainCalls) {
   }
 }
 
+TEST(Fusion, GenericIntrinsicsMatchPlainCalls) {
+  auto fused = makeVm(countdownLoop(100));
+  auto plain = makePlainVm(countdownLoop(100));
+  Value a, b;
+  EXPECT_EQ(slices(**fused, 1u << 30, &a), slices(**plain, 1u << 30, &b));
+  ASSERT_TRUE(a.isNumber());
+  EXPECT_EQ(a.asNumber(), -5050);
+  EXPECT_EQ(b.asNumber(), -5050);
+}
+
 TEST(Fusion, EveryBudgetSplitsSlicesExactlyAsUnfused) {
-  for (auto make : {localsLoop, varsLoop}) {
+  for (auto make : {localsLoop, varsLoop, countdownLoop}) {
     for (uint32_t budget = 1; budget <= 20; ++budget) {
       auto fused = makeVm(make(7));
       auto plain = makePlainVm(make(7));
