@@ -4,53 +4,46 @@
 
 namespace brainvm {
 
+namespace {
+
+void markHandleId(HandleId id, void* ctx) {
+  if (HandleRecord* h = static_cast<RuntimeImpl*>(ctx)->findHandle(id))
+    h->marked = true;
+}
+
+}  // namespace
+
+// One pass over the roots: objects go to the heap's work list, handle ids
+// found directly in roots mark their records (those inside objects are
+// reported by the tracer).
 void RuntimeImpl::markRoots() {
+  for (auto& [id, h] : handles) h.marked = false;
+  auto root = [this](const Value& v) {
+    if (v.isHandle())
+      markHandleId(v.asHandle(), this);
+    else
+      heap.mark(v);
+  };
   for (const auto& [id, f] : fibers) {
-    for (uint32_t i = 0; i < f->sp; ++i) heap.mark(f->stack[i]);
-    heap.mark(f->result);
-    heap.mark(f->error);
-    heap.mark(f->pendingError);
+    for (uint32_t i = 0; i < f->sp; ++i) root(f->stack[i]);
+    root(f->result);
+    root(f->error);
+    root(f->pendingError);
     if (f->vars)
       for (size_t i = 0; i < program.variableNames.size(); ++i)
-        heap.mark(f->vars[i]);
+        root(f->vars[i]);
   }
-  for (const Value& v : shared) heap.mark(v);
-  for (const auto& [name, v] : sharedExtra) heap.mark(v);
+  for (const Value& v : shared) root(v);
+  for (const auto& [name, v] : sharedExtra) root(v);
   for (const HostContext& c : contexts)
-    for (const auto& [name, v] : c.vars) heap.mark(v);
-  for (const Value& v : pins) heap.mark(v);
-  for (auto& [id, h] : handles) {
-    h.marked = false;
-    heap.mark(h.result);
-  }
+    for (const auto& [name, v] : c.vars) root(v);
+  for (const Value& v : pins) root(v);
+  for (const auto& [id, h] : handles) root(h.result);
 }
 
 void RuntimeImpl::collectGarbage() {
   markRoots();
-  auto onHandle = [](HandleId id, void* ctx) {
-    auto* self = static_cast<RuntimeImpl*>(ctx);
-    if (HandleRecord* h = self->findHandle(id)) h->marked = true;
-  };
-  // Handle values sitting directly in roots are marked here; those inside
-  // objects are reported by the tracer.
-  auto markHandle = [&](const Value& v) {
-    if (v.isHandle()) onHandle(v.asHandle(), this);
-  };
-  for (const auto& [id, f] : fibers) {
-    for (uint32_t i = 0; i < f->sp; ++i) markHandle(f->stack[i]);
-    markHandle(f->result);
-    if (f->vars)
-      for (size_t i = 0; i < program.variableNames.size(); ++i)
-        markHandle(f->vars[i]);
-  }
-  for (const Value& v : shared) markHandle(v);
-  for (const auto& [name, v] : sharedExtra) markHandle(v);
-  for (const HostContext& c : contexts)
-    for (const auto& [name, v] : c.vars) markHandle(v);
-  for (const Value& v : pins) markHandle(v);
-  for (auto& [id, h] : handles) markHandle(h.result);
-
-  heap.traceMarked(onHandle, this);
+  heap.traceMarked(markHandleId, this);
   heap.sweep();
 
   for (auto it = handles.begin(); it != handles.end();) {

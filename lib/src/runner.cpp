@@ -177,7 +177,7 @@ Result<RunReport> Runner::run() {
       report.ticks = t;
       break;
     }
-    if (rules.empty() && rt.stats().liveFibers == 0 &&
+    if (rules.empty() && rt.liveFibers() == 0 &&
         !builtins_->hasPendingTimers()) {
       report.status = RunOutcome::Done;
       report.ticks = t;

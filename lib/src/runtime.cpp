@@ -121,6 +121,8 @@ bool Runtime::instructionLimitReached() const {
          impl_->instructions >= impl_->config.maxInstructions;
 }
 
+uint32_t Runtime::liveFibers() const { return impl_->liveFibers; }
+
 RuntimeStats Runtime::stats() const {
   RuntimeStats s;
   s.instructions = impl_->instructions;

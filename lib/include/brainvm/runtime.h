@@ -136,6 +136,8 @@ class Runtime {
   // Ends every live fiber with an uncatchable error (e.g. Timeout).
   void faultAll(ErrorTag tag, std::string_view message);
   bool instructionLimitReached() const;
+  // Runnable + waiting fibers; O(1), unlike stats() which counts by state.
+  uint32_t liveFibers() const;
   RuntimeStats stats() const;
 
   // --- Handles ---
