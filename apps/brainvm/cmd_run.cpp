@@ -17,6 +17,7 @@
 #include "io.h"
 #include "load.h"
 #include "report_json.h"
+#include "report_writer.h"
 #include "run_command.h"
 #include "run_inputs.h"
 #include "trace_writer.h"
@@ -123,12 +124,14 @@ void addRunCommand(CLI::App& app, int& exitCode) {
       "  brainvm run prog.bvasm --trace trace.jsonl -o report.json");
   sub->callback([state, &exitCode] {
     const RunCliOptions& o = state->options;
-    RunInvocation inv = executeRun(o, state->input, {}, 0, o.echo);
+    RunInvocation inv =
+        executeRun(o, state->input, {}, 0, o.echo,
+                   o.pretty ? ReportForm::PrettyText : ReportForm::Text);
     std::cerr << inv.diagnostics << std::flush;
     int rc = inv.exitCode;
-    if (inv.report) {
+    if (inv.hasReport) {
       std::string diag;
-      int wrc = writeOutput(o.output, dumpJson(*inv.report, o.pretty), diag);
+      int wrc = writeOutput(o.output, inv.reportText, diag);
       std::cerr << diag << std::flush;
       if (wrc != kExitOk) rc = wrc;
     }
@@ -138,7 +141,7 @@ void addRunCommand(CLI::App& app, int& exitCode) {
 
 RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
                          std::string_view sourceText, uint64_t instructionLimit,
-                         bool echoToStderr) {
+                         bool echoToStderr, ReportForm form) {
   RunInvocation inv;
   const std::string name = displayName(inputPath);
 
@@ -233,7 +236,12 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
     return inv;
   }
   const RunReport& report = ran.value();
-  inv.report = reportToJson(report, runner.runtime().program());
+  inv.hasReport = true;
+  if (form == ReportForm::Document)
+    inv.report = reportToJson(report, runner.runtime().program());
+  else
+    writeReportJson(report, runner.runtime().program(),
+                    form == ReportForm::PrettyText, inv.reportText);
   inv.exitCode = (report.faulted || report.status == RunOutcome::Limit)
                      ? kExitFault
                      : kExitOk;

@@ -40,9 +40,14 @@ void addRunOptions(CLI::App& app, RunCliOptions& options);
 // Registers the `run` subcommand; its exit code is stored in `exitCode`.
 void addRunCommand(CLI::App& app, int& exitCode);
 
+// How executeRun hands back the report.
+enum class ReportForm { Document, Text, PrettyText };
+
 struct RunInvocation {
   int exitCode = 0;
-  std::optional<nlohmann::ordered_json> report;  // absent if the run failed
+  bool hasReport = false;  // false if the run failed
+  std::optional<nlohmann::ordered_json> report;  // ReportForm::Document
+  std::string reportText;  // ReportForm::Text/PrettyText, with a newline
   std::string diagnostics;  // what `brainvm run` would print on stderr
 };
 
@@ -64,6 +69,7 @@ RunInvocation runInProcess(const std::string& inputPath,
 RunInvocation executeRun(const RunCliOptions& options,
                          const std::string& inputPath,
                          std::string_view sourceText, uint64_t instructionLimit,
-                         bool echoToStderr);
+                         bool echoToStderr,
+                         ReportForm form = ReportForm::Document);
 
 }  // namespace brainvm::cli

@@ -51,6 +51,9 @@ class ValueEncoder {
   // The body of an error: {"tag", "message", "trace"?}. Trace frames are
   // {"function", "pc", "line"}; "line" is omitted without debug info.
   Json encodeErrorBody(const ErrorObject& error);
+  // Counts one value written without encode() (a scalar); false once the
+  // node limit is passed, when encode() would give {"$truncated": true}.
+  bool countNode() { return ++nodes_ <= limits_.maxNodes; }
 
  private:
   Json encodeAt(const Value& v, uint32_t depth);

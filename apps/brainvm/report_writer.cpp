@@ -1,0 +1,259 @@
+#include "report_writer.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "report_json.h"
+#include "value_json.h"
+
+namespace brainvm::cli {
+
+namespace {
+
+// Emits JSON in exactly the layout of nlohmann's dump(): compact, or indented
+// by 2 with `"key": value` and "[]"/"{}" for empty containers. Values that
+// are not plain scalars are encoded as a JSON document and spliced in.
+class Writer {
+ public:
+  Writer(std::string& out, bool pretty) : out_(out), pretty_(pretty) {}
+
+  void beginObject() { open('{'); }
+  void endObject() { close('}'); }
+  void beginArray() { open('['); }
+  void endArray() { close(']'); }
+
+  void key(std::string_view k) {
+    nextElement();
+    quoted(k);
+    out_ += pretty_ ? ": " : ":";
+    afterKey_ = true;
+  }
+
+  void string(std::string_view s) {
+    beforeValue();
+    quoted(s);
+  }
+
+  void quoted(std::string_view s) {
+    if (!plainAscii(s)) {
+      out_ += Json(std::string(s)).dump(-1, ' ', false,
+                                        Json::error_handler_t::replace);
+      return;
+    }
+    out_ += '"';
+    out_ += s;
+    out_ += '"';
+  }
+
+  void unsignedNumber(uint64_t n) {
+    beforeValue();
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    out_.append(buf, end);
+  }
+
+  void null() {
+    beforeValue();
+    out_ += "null";
+  }
+
+  // A value of the report encoding; scalars directly, the rest through the
+  // encoder (which also counts them against its node limit).
+  void value(ValueEncoder& enc, const Value& v) {
+    switch (v.kind()) {
+      case ValueKind::Nil:
+      case ValueKind::Void:
+      case ValueKind::Unknown:
+      case ValueKind::Absent:
+        if (!enc.countNode()) break;
+        null();
+        return;
+      case ValueKind::Boolean:
+        if (!enc.countNode()) break;
+        beforeValue();
+        out_ += v.asBool() ? "true" : "false";
+        return;
+      case ValueKind::Number: {
+        const double d = v.asNumber();
+        if (std::trunc(d) != d || !(std::fabs(d) < 9007199254740992.0) ||
+            !enc.countNode())
+          break;
+        beforeValue();
+        char buf[24];
+        auto [end, ec] =
+            std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+        out_.append(buf, end);
+        return;
+      }
+      case ValueKind::String:
+        if (!enc.countNode()) break;
+        string(v.stringView());
+        return;
+      default:
+        break;
+    }
+    document(enc.encode(v));
+  }
+
+  // A JSON document at the current position, re-indented to its depth.
+  void document(const Json& j) {
+    beforeValue();
+    std::string text =
+        j.dump(pretty_ ? 2 : -1, ' ', false, Json::error_handler_t::replace);
+    if (!pretty_ || open_.empty()) {
+      out_ += text;
+      return;
+    }
+    const size_t indent = open_.size() * 2;
+    for (char c : text) {
+      out_ += c;
+      if (c == '\n') out_.append(indent, ' ');
+    }
+  }
+
+ private:
+  // Bytes nlohmann writes unchanged inside a string.
+  static bool plainAscii(std::string_view s) {
+    for (unsigned char c : s)
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+    return true;
+  }
+
+  void open(char bracket) {
+    beforeValue();
+    out_ += bracket;
+    open_.push_back(0);
+  }
+
+  void close(char bracket) {
+    const uint64_t count = open_.back();
+    open_.pop_back();
+    if (count > 0 && pretty_) newline();
+    out_ += bracket;
+  }
+
+  void newline() {
+    out_ += '\n';
+    out_.append(open_.size() * 2, ' ');
+  }
+
+  // The separator and indentation before an array element or object key.
+  void nextElement() {
+    if (open_.back()++ > 0) out_ += ',';
+    if (pretty_) newline();
+  }
+
+  void beforeValue() {
+    if (afterKey_) {
+      afterKey_ = false;
+      return;
+    }
+    if (!open_.empty()) nextElement();
+  }
+
+  std::string& out_;
+  bool pretty_;
+  bool afterKey_ = false;
+  std::vector<uint64_t> open_;  // elements written per open container
+};
+
+void errorField(Writer& w, ValueEncoder& enc, const Value& error) {
+  if (error.isError())
+    w.document(enc.encodeErrorBody(*error.asError()));
+  else
+    w.value(enc, error);
+}
+
+}  // namespace
+
+void writeReportJson(const RunReport& report, const Program& program,
+                     bool pretty, std::string& out) {
+  ValueEncoder enc(&program);
+  Writer w(out, pretty);
+  w.beginObject();
+  w.key("brainvm");
+  w.string("run/1");
+  w.key("status");
+  w.string(runOutcomeName(report.status));
+  w.key("ticks");
+  w.unsignedNumber(report.ticks);
+  if (report.result) {
+    w.key("result");
+    w.value(enc, *report.result);
+  }
+
+  w.key("fibers");
+  w.beginArray();
+  for (const FiberRecord& f : report.fibers) {
+    w.beginObject();
+    w.key("id");
+    w.unsignedNumber(f.id);
+    w.key("function");
+    w.string(f.function);
+    w.key("state");
+    w.string(fiberStateName(f.state));
+    if (f.state == FiberState::Done) {
+      w.key("result");
+      if (f.result)
+        w.value(enc, *f.result);
+      else
+        w.null();
+    } else if ((f.state == FiberState::Fault ||
+                f.state == FiberState::Cancelled) &&
+               f.error) {
+      w.key("error");
+      errorField(w, enc, *f.error);
+    }
+    w.endObject();
+  }
+  w.endArray();
+
+  w.key("rules");
+  w.beginArray();
+  for (const RuleRecord& r : report.rules) {
+    w.beginObject();
+    w.key("function");
+    w.string(r.function);
+    w.key("runs");
+    w.unsignedNumber(r.runs);
+    w.key("fired");
+    w.unsignedNumber(r.fired);
+    w.key("faults");
+    w.unsignedNumber(r.faults);
+    if (r.firstError) {
+      w.key("error");
+      errorField(w, enc, *r.firstError);
+    }
+    w.endObject();
+  }
+  w.endArray();
+
+  w.key("variables");
+  w.beginObject();
+  for (const auto& [name, value] : report.variables) {
+    w.key(name);
+    w.value(enc, value);
+  }
+  w.endObject();
+
+  w.key("output");
+  w.beginArray();
+  for (const std::string& line : report.output) w.string(line);
+  w.endArray();
+
+  w.key("stats");
+  w.beginObject();
+  w.key("instructions");
+  w.unsignedNumber(report.instructions);
+  w.key("slices");
+  w.unsignedNumber(report.slices);
+  w.key("handles");
+  w.unsignedNumber(report.handles);
+  w.endObject();
+  w.endObject();
+  out += '\n';
+}
+
+}  // namespace brainvm::cli
