@@ -1,8 +1,10 @@
 #include "report_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "report_json.h"
@@ -17,17 +19,28 @@ namespace {
 // are not plain scalars are encoded as a JSON document and spliced in.
 class Writer {
  public:
-  Writer(std::string& out, bool pretty) : out_(out), pretty_(pretty) {}
+  Writer(std::string& out, bool pretty)
+      : out_(out), used_(out.size()), pretty_(pretty) {}
+  ~Writer() { out_.resize(used_); }
 
+  void endLine() { put('\n'); }
   void beginObject() { open('{'); }
   void endObject() { close('}'); }
   void beginArray() { open('['); }
   void endArray() { close(']'); }
 
+  template <size_t N>
+  void key(const char (&k)[N]) {
+    nextElement();
+    put('"');
+    put(std::string_view(k, N - 1));
+    put(pretty_ ? std::string_view("\": ") : std::string_view("\":"));
+    afterKey_ = true;
+  }
   void key(std::string_view k) {
     nextElement();
     quoted(k);
-    out_ += pretty_ ? ": " : ":";
+    put(pretty_ ? std::string_view(": ") : std::string_view(":"));
     afterKey_ = true;
   }
 
@@ -36,27 +49,16 @@ class Writer {
     quoted(s);
   }
 
-  void quoted(std::string_view s) {
-    if (!plainAscii(s)) {
-      out_ += Json(std::string(s)).dump(-1, ' ', false,
-                                        Json::error_handler_t::replace);
-      return;
-    }
-    out_ += '"';
-    out_ += s;
-    out_ += '"';
-  }
-
   void unsignedNumber(uint64_t n) {
     beforeValue();
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-    out_.append(buf, end);
+    put(std::string_view(buf, static_cast<size_t>(end - buf)));
   }
 
   void null() {
     beforeValue();
-    out_ += "null";
+    put("null");
   }
 
   // A value of the report encoding; scalars directly, the rest through the
@@ -73,7 +75,7 @@ class Writer {
       case ValueKind::Boolean:
         if (!enc.countNode()) break;
         beforeValue();
-        out_ += v.asBool() ? "true" : "false";
+        put(v.asBool() ? "true" : "false");
         return;
       case ValueKind::Number: {
         const double d = v.asNumber();
@@ -84,7 +86,7 @@ class Writer {
         char buf[24];
         auto [end, ec] =
             std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
-        out_.append(buf, end);
+        put(std::string_view(buf, static_cast<size_t>(end - buf)));
         return;
       }
       case ValueKind::String:
@@ -103,17 +105,29 @@ class Writer {
     std::string text =
         j.dump(pretty_ ? 2 : -1, ' ', false, Json::error_handler_t::replace);
     if (!pretty_ || open_.empty()) {
-      out_ += text;
+      put(text);
       return;
     }
     const size_t indent = open_.size() * 2;
     for (char c : text) {
-      out_ += c;
-      if (c == '\n') out_.append(indent, ' ');
+      put(c);
+      if (c == '\n') spaces(indent);
     }
   }
 
  private:
+  // Output goes into out_, grown in large steps; used_ is its real length.
+  char* room(size_t n) {
+    if (used_ + n > out_.size())
+      out_.resize(std::max(out_.size() * 2, used_ + n + 4096));
+    char* at = out_.data() + used_;
+    used_ += n;
+    return at;
+  }
+  void put(char c) { *room(1) = c; }
+  void put(std::string_view s) { std::memcpy(room(s.size()), s.data(), s.size()); }
+  void spaces(size_t n) { std::memset(room(n), ' ', n); }
+
   // Bytes nlohmann writes unchanged inside a string.
   static bool plainAscii(std::string_view s) {
     for (unsigned char c : s)
@@ -121,9 +135,21 @@ class Writer {
     return true;
   }
 
+  void quoted(std::string_view s) {
+    if (!plainAscii(s)) {
+      put(Json(std::string(s)).dump(-1, ' ', false,
+                                    Json::error_handler_t::replace));
+      return;
+    }
+    char* at = room(s.size() + 2);
+    at[0] = '"';
+    std::memcpy(at + 1, s.data(), s.size());
+    at[s.size() + 1] = '"';
+  }
+
   void open(char bracket) {
     beforeValue();
-    out_ += bracket;
+    put(bracket);
     open_.push_back(0);
   }
 
@@ -131,17 +157,17 @@ class Writer {
     const uint64_t count = open_.back();
     open_.pop_back();
     if (count > 0 && pretty_) newline();
-    out_ += bracket;
+    put(bracket);
   }
 
   void newline() {
-    out_ += '\n';
-    out_.append(open_.size() * 2, ' ');
+    put('\n');
+    spaces(open_.size() * 2);
   }
 
   // The separator and indentation before an array element or object key.
   void nextElement() {
-    if (open_.back()++ > 0) out_ += ',';
+    if (open_.back()++ > 0) put(',');
     if (pretty_) newline();
   }
 
@@ -154,6 +180,7 @@ class Writer {
   }
 
   std::string& out_;
+  size_t used_;
   bool pretty_;
   bool afterKey_ = false;
   std::vector<uint64_t> open_;  // elements written per open container
@@ -253,7 +280,7 @@ void writeReportJson(const RunReport& report, const Program& program,
   w.unsignedNumber(report.handles);
   w.endObject();
   w.endObject();
-  out += '\n';
+  w.endLine();
 }
 
 }  // namespace brainvm::cli

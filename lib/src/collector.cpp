@@ -24,15 +24,15 @@ void RuntimeImpl::markRoots() {
     else
       heap.mark(v);
   };
-  for (const auto& [id, f] : fibers) {
-    for (uint32_t i = 0; i < f->sp; ++i) root(f->stack[i]);
-    root(f->result);
-    root(f->error);
-    root(f->pendingError);
-    if (f->vars)
+  fibers.forEach([&](const Fiber& f) {
+    for (uint32_t i = 0; i < f.sp; ++i) root(f.stack[i]);
+    root(f.result);
+    root(f.error);
+    root(f.pendingError);
+    if (f.vars)
       for (size_t i = 0; i < program.variableNames.size(); ++i)
-        root(f->vars[i]);
-  }
+        root(f.vars[i]);
+  });
   for (const Value& v : shared) root(v);
   for (const auto& [name, v] : sharedExtra) root(v);
   for (const HostContext& c : contexts)

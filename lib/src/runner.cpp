@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 namespace brainvm {
 
@@ -40,6 +41,35 @@ class SpawnTracker : public RuntimeObserver {
  private:
   RuntimeObserver* next_;
 };
+
+// Fiber records by id. Ids are dense (every spawn takes the next one), so
+// usually a bucket per id in the records' range does it in linear time.
+std::vector<FiberRecord> sortedById(std::vector<FiberRecord> records) {
+  if (records.empty()) return records;
+  FiberId lo = records.front().id, hi = lo;
+  for (const FiberRecord& r : records) {
+    lo = std::min(lo, r.id);
+    hi = std::max(hi, r.id);
+  }
+  const uint64_t span = uint64_t(hi) - lo + 1;
+  std::vector<FiberRecord> out;
+  out.reserve(records.size());
+  if (span <= 4 * uint64_t(records.size())) {
+    constexpr uint32_t kNone = UINT32_MAX;
+    std::vector<uint32_t> at(span, kNone);
+    for (size_t i = 0; i < records.size(); ++i)
+      at[records[i].id - lo] = static_cast<uint32_t>(i);
+    for (uint32_t i : at)
+      if (i != kNone) out.push_back(std::move(records[i]));
+    return out;
+  }
+  std::vector<std::pair<FiberId, uint32_t>> order(records.size());
+  for (size_t i = 0; i < records.size(); ++i)
+    order[i] = {records[i].id, static_cast<uint32_t>(i)};
+  std::sort(order.begin(), order.end());
+  for (const auto& [id, i] : order) out.push_back(std::move(records[i]));
+  return out;
+}
 
 }  // namespace
 
@@ -88,8 +118,10 @@ Result<RunReport> Runner::run() {
     if (Status s = options_.setup(rt); !s) return s.takeError();
   }
 
+  // Values the report holds must survive later collections; scalars need no
+  // pin.
   auto keep = [&](const Value& v) {
-    pins_.push_back(rt.pin(v));
+    if (v.isObject() || v.isHandle()) pins_.push_back(rt.pin(v));
     return v;
   };
 
@@ -126,7 +158,8 @@ Result<RunReport> Runner::run() {
     if (Status s = spawnRule(rules.size() - 1); !s) return s.takeError();
   }
 
-  std::map<FiberId, FiberRecord> records;  // non-rule fibers, by id
+  // Non-rule fibers in the order they ended; sorted by id at the end.
+  std::vector<FiberRecord> records;
   auto recordEnded = [&](const FiberView& v) {
     if (v.isRule) {
       auto it = ruleOfFiber.find(v.id);
@@ -152,7 +185,7 @@ Result<RunReport> Runner::run() {
     if (v.state == FiberState::Fault) report.faulted = true;
     if (entryFiber && v.id == *entryFiber && v.state == FiberState::Done)
       report.result = rec.result;
-    records[v.id] = std::move(rec);
+    records.push_back(std::move(rec));
   };
 
   report.status = RunOutcome::Ticks;
@@ -185,7 +218,8 @@ Result<RunReport> Runner::run() {
     }
   }
 
-  // Fibers still live at the end are reported in their current state.
+  // Fibers still live at the end are reported in their current state (ended
+  // ones were collected by the last gc and have their records).
   for (FiberId id : tracker.spawned) {
     std::optional<FiberView> v = rt.fiber(id);
     if (!v) continue;
@@ -194,15 +228,13 @@ Result<RunReport> Runner::run() {
       if (it != ruleOfFiber.end() && v->fired) rules[it->second].record.fired++;
       continue;
     }
-    if (!records.count(id)) {
-      FiberRecord rec;
-      rec.id = id;
-      rec.function = program.functions[v->function].name;
-      rec.state = v->state;
-      records[id] = std::move(rec);
-    }
+    FiberRecord rec;
+    rec.id = id;
+    rec.function = program.functions[v->function].name;
+    rec.state = v->state;
+    records.push_back(std::move(rec));
   }
-  for (auto& [id, rec] : records) report.fibers.push_back(std::move(rec));
+  report.fibers = sortedById(std::move(records));
   for (RuleState& rs : rules) report.rules.push_back(std::move(rs.record));
   for (auto& [name, v] : rt.sharedVariables())
     report.variables.emplace_back(name, keep(v));

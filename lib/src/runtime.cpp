@@ -129,10 +129,10 @@ RuntimeStats Runtime::stats() const {
   s.slices = impl_->slices;
   s.handlesCreated = impl_->handlesCreated;
   s.liveFibers = impl_->liveFibers;
-  for (const auto& [id, f] : impl_->fibers) {
-    if (f->state == FiberState::Runnable) ++s.runnableFibers;
-    if (f->state == FiberState::Waiting) ++s.waitingFibers;
-  }
+  impl_->fibers.forEach([&](const Fiber& f) {
+    if (f.state == FiberState::Runnable) ++s.runnableFibers;
+    if (f.state == FiberState::Waiting) ++s.waitingFibers;
+  });
   s.pendingHandles = impl_->pendingHandles;
   s.heapBytes = impl_->heap.bytesAllocated();
   return s;

@@ -6,12 +6,44 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 
 #include "brainvm/verifier.h"
 
 namespace brainvm {
 
 Fiber::~Fiber() { std::free(stack); }
+
+namespace {
+// Stacks up to this many values are kept for reuse by later spawns.
+constexpr uint32_t kKeptStackValues = 32;
+// Buffers kept in each pool: enough for a batch of short fibers.
+constexpr size_t kMaxPooledBuffers = 1024;
+}  // namespace
+
+void Fiber::releaseStack() {
+  if (capacity > kKeptStackValues) {
+    std::free(stack);
+    stack = nullptr;
+    capacity = 0;
+  }
+  sp = 0;
+}
+
+void Fiber::recycle() {
+  id = 0;
+  function = 0;
+  state = FiberState::Runnable;
+  fired = isRule = queued = hasPendingThrow = false;
+  awaiting = 0;
+  releaseStack();
+  frames.clear();
+  handlers.clear();
+  pendingError = Value();
+  result = Value();
+  error = Value();
+  vars.reset();
+}
 
 RuntimeImpl::RuntimeImpl(Program prog, RuntimeConfig cfg)
     : program(std::move(prog)),
@@ -20,7 +52,9 @@ RuntimeImpl::RuntimeImpl(Program prog, RuntimeConfig cfg)
   outOfMemoryError = permanent.error(ErrorTag::ScriptError, "out of memory");
 }
 
-RuntimeImpl::~RuntimeImpl() = default;
+RuntimeImpl::~RuntimeImpl() {
+  for (auto& [stack, capacity] : stackPool) std::free(stack);
+}
 
 Status RuntimeImpl::bindImports(const HostRegistry& hosts) {
   std::vector<Diagnostic> problems;
@@ -80,28 +114,33 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
                  "function '" + fn.name + "' needs " + std::to_string(needed) +
                      " stack slots; the limit is " +
                      std::to_string(config.maxStackSize));
-  auto fiber = std::make_unique<Fiber>();
-  fiber->id = nextFiberId++;
-  fiber->function = function;
-  if (!growStack(*fiber, std::max<uint64_t>(needed, 4)))
+  Fiber* f = fibers.create(nextFiberId);
+  if (f->stack == nullptr && !stackPool.empty()) {
+    std::tie(f->stack, f->capacity) = stackPool.back();
+    stackPool.pop_back();
+  }
+  if (f->frames.capacity() == 0 && !framePool.empty()) {
+    f->frames.swap(framePool.back());
+    framePool.pop_back();
+  }
+  if (f->capacity < needed && !growStack(*f, std::max<uint64_t>(needed, 4))) {
+    fibers.erase(f->id);
     return Error(ErrorCode::LimitExceeded, "out of memory");
+  }
+  ++nextFiberId;
+  f->function = function;
   for (uint32_t i = 0; i < fn.numLocals; ++i)
-    fiber->stack[i] = i < args.size() ? args[i] : Value();
-  fiber->sp = fn.numLocals;
-  fiber->frames.reserve(4);
-  fiber->frames.push_back(Frame{function, 0, 0});
-  Fiber* f = fiber.get();
-  fibers.emplace(f->id, std::move(fiber));
+    f->stack[i] = i < args.size() ? args[i] : Value();
+  f->sp = fn.numLocals;
+  if (f->frames.capacity() == 0) f->frames.reserve(4);
+  f->frames.push_back(Frame{function, 0, 0});
   ++liveFibers;
   enqueue(f);
   if (observer) observer->onFiberSpawned(f->id, function);
   return f->id;
 }
 
-Fiber* RuntimeImpl::findFiber(FiberId id) const {
-  auto it = fibers.find(id);
-  return it == fibers.end() ? nullptr : it->second.get();
-}
+Fiber* RuntimeImpl::findFiber(FiberId id) const { return fibers.find(id); }
 
 void RuntimeImpl::enqueue(Fiber* f) {
   if (f->queued || f->state != FiberState::Runnable) return;
@@ -117,16 +156,31 @@ void RuntimeImpl::endFiber(Fiber& f, FiberState state) {
   ended.push_back(f.id);
   if (running != &f) {
     // Release the stack now: an ended fiber keeps only its result/error.
-    std::free(f.stack);
-    f.stack = nullptr;
-    f.capacity = 0;
-    f.sp = 0;
-    f.frames.clear();
-    f.frames.shrink_to_fit();
+    releaseBuffers(f);
     f.handlers.clear();
     f.handlers.shrink_to_fit();
     f.vars.reset();
     f.pendingError = Value();
+  }
+}
+
+void RuntimeImpl::releaseBuffers(Fiber& f) {
+  if (f.stack != nullptr) {
+    if (f.capacity <= kKeptStackValues && stackPool.size() < kMaxPooledBuffers)
+      stackPool.emplace_back(f.stack, f.capacity);
+    else
+      std::free(f.stack);
+  }
+  f.stack = nullptr;
+  f.capacity = 0;
+  f.sp = 0;
+  f.frames.clear();
+  if (f.frames.capacity() != 0 && f.frames.capacity() <= 16 &&
+      framePool.size() < kMaxPooledBuffers) {
+    framePool.emplace_back();
+    framePool.back().swap(f.frames);
+  } else {
+    f.frames.shrink_to_fit();
   }
 }
 
@@ -193,20 +247,24 @@ size_t RuntimeImpl::gc(const std::function<void(const FiberView&)>& onEnded) {
   std::vector<FiberId> done;
   done.swap(ended);
   for (FiberId id : done) {
-    auto it = fibers.find(id);
-    if (it == fibers.end()) continue;
-    if (onEnded) onEnded(view(*it->second));
-    fibers.erase(it);
+    Fiber* f = fibers.find(id);
+    if (f == nullptr) continue;
+    if (onEnded) onEnded(view(*f));
+    fibers.erase(id);
     ++removed;
   }
+  // Keep the buffer (fibers ended by the callback are already in `ended`).
+  done.clear();
+  if (ended.empty()) ended.swap(done);
   return removed;
 }
 
 void RuntimeImpl::faultAll(ErrorTag tag, std::string_view message) {
   std::vector<FiberId> live;
-  for (const auto& [id, f] : fibers)
-    if (f->state == FiberState::Runnable || f->state == FiberState::Waiting)
-      live.push_back(id);
+  fibers.forEach([&](const Fiber& f) {
+    if (f.state == FiberState::Runnable || f.state == FiberState::Waiting)
+      live.push_back(f.id);
+  });
   std::sort(live.begin(), live.end());
   for (FiberId id : live) {
     Fiber& f = *findFiber(id);

@@ -14,6 +14,7 @@
 #include "brainvm/host.h"
 #include "brainvm/program.h"
 #include "brainvm/runtime.h"
+#include "fiber_table.h"
 #include "linked_code.h"
 
 namespace brainvm {
@@ -52,6 +53,11 @@ struct Fiber {
   std::unique_ptr<Value[]> vars;
 
   ~Fiber();
+  // Back to the state of a new fiber, keeping a small stack and the frame
+  // vector's capacity for the next spawn.
+  void recycle();
+  // Frees the stack unless it is small enough to keep for reuse.
+  void releaseStack();
 };
 
 struct HandleRecord {
@@ -86,6 +92,8 @@ class RuntimeImpl {
   void faultAll(ErrorTag tag, std::string_view message);
   FiberView view(const Fiber& f) const;
   void endFiber(Fiber& f, FiberState state);
+  // Gives an ended fiber's stack and frame vector to the next spawns.
+  void releaseBuffers(Fiber& f);
 
   // --- host calls (host_call.cpp) ---
   // Calls a host function with arguments viewed from the stack. Sync: `out`
@@ -137,10 +145,13 @@ class RuntimeImpl {
   ContextId parentContext = kNoContext;
 
   // Fibers and scheduling.
-  std::unordered_map<FiberId, std::unique_ptr<Fiber>> fibers;
+  FiberTable fibers;
   std::deque<FiberId> runQueue;
   std::vector<FiberId> ended;  // ended since the last gc()
   FiberId nextFiberId = 1;
+  // Buffers of ended fibers, reused by spawn (bounded; small stacks only).
+  std::vector<std::pair<Value*, uint32_t>> stackPool;
+  std::vector<std::vector<Frame>> framePool;
   uint32_t liveFibers = 0;
   Fiber* running = nullptr;
 

@@ -1,0 +1,79 @@
+#include "fiber_table.h"
+
+#include "runtime_impl.h"
+
+namespace brainvm {
+
+namespace {
+// Enough to recycle a batch of short fibers spawned in one tick; bounded so
+// that a burst of fibers does not keep its memory after it ends.
+constexpr size_t kMaxPooledFibers = 1024;
+}  // namespace
+
+FiberTable::~FiberTable() {
+  for (Fiber* f : slots_) delete f;
+  for (Fiber* f : pool_) delete f;
+}
+
+FiberId FiberTable::idOf(const Fiber* f) { return f->id; }
+
+Fiber* FiberTable::create(FiberId id) {
+  Fiber* f;
+  if (!pool_.empty()) {
+    f = pool_.back();
+    pool_.pop_back();
+  } else {
+    f = new Fiber();
+  }
+  f->id = id;
+  if ((count_ + 1) * 2 > slots_.size())
+    rehash(slots_.empty() ? 16 : slots_.size() * 2);
+  insert(f);
+  ++count_;
+  return f;
+}
+
+void FiberTable::insert(Fiber* f) {
+  size_t i = home(f->id);
+  while (slots_[i] != nullptr) i = (i + 1) & mask();
+  slots_[i] = f;
+}
+
+void FiberTable::erase(FiberId id) {
+  if (count_ == 0) return;
+  size_t i = home(id);
+  while (slots_[i] != nullptr && slots_[i]->id != id) i = (i + 1) & mask();
+  Fiber* f = slots_[i];
+  if (f == nullptr) return;
+  // Backward-shift deletion: move later members of the probe run into the
+  // hole when the hole lies between their home slot and where they are.
+  size_t hole = i;
+  for (size_t j = (i + 1) & mask(); slots_[j] != nullptr; j = (j + 1) & mask()) {
+    const size_t h = home(slots_[j]->id);
+    if (((j - h) & mask()) >= ((j - hole) & mask())) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole] = nullptr;
+  --count_;
+
+  if (pool_.size() < kMaxPooledFibers) {
+    f->recycle();
+    pool_.push_back(f);
+  } else {
+    delete f;
+  }
+  if (slots_.size() > 64 && count_ * 8 < slots_.size())
+    rehash(slots_.size() / 2);
+}
+
+void FiberTable::rehash(size_t capacity) {
+  std::vector<Fiber*> old;
+  old.swap(slots_);
+  slots_.assign(capacity, nullptr);
+  for (Fiber* f : old)
+    if (f != nullptr) insert(f);
+}
+
+}  // namespace brainvm
