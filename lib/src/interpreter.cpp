@@ -151,6 +151,9 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
 #define BVM_FUSED_LABEL(x, y, t, o) &&op_Fused_##x##_##y##_##t##_##o,
       BRAINVM_FUSED_VARIANTS(BVM_FUSED_LABEL)
 #undef BVM_FUSED_LABEL
+      &&op_ListGetLocals,
+      &&op_ListPushLocalsPop,
+      &&op_AddStoreLocal,
   };
   static_assert(sizeof(kLabels) / sizeof(kLabels[0]) == kDenseTotal);
 #define DISPATCH()                                   \
@@ -740,6 +743,47 @@ dispatch_op:
   BRAINVM_FUSED_VARIANTS(FUSED_HANDLER)
 #undef FUSED_HANDLER
 #undef FUSED_OPERAND
+
+  // List and accumulation superinstructions (linked_code.h): the fast paths
+  // only; anything else runs the first instruction alone and goes on
+  // unfused, so errors, traces and budgets are those of the plain code.
+  CASE(ListGetLocals) {
+    const Value l = base[ip[0].a];
+    const Value i = base[ip[1].a];
+    if (BVM_UNLIKELY(budget < 2 || !l.isList() || !i.isNumber()))
+      RUN_PLAIN(kDenseLoadLocal);
+    const double d = i.asNumber();
+    const ListObject* list = l.asList();
+    if (BVM_UNLIKELY(!(d >= 0 && d < list->size())))
+      RUN_PLAIN(kDenseLoadLocal);
+    const uint32_t index = static_cast<uint32_t>(d);
+    if (BVM_UNLIKELY(index != d)) RUN_PLAIN(kDenseLoadLocal);
+    *sp++ = list->at(index);
+    ip += 3;
+    budget -= 2;
+    DISPATCH();
+  }
+  CASE(ListPushLocalsPop) {
+    const Value l = base[ip[0].a];
+    if (BVM_UNLIKELY(budget < 3 || !l.isList())) RUN_PLAIN(kDenseLoadLocal);
+    // On failure (out of memory) the list is unchanged and the plain
+    // list_push reports it.
+    if (BVM_UNLIKELY(!heap.listPush(l.asList(), base[ip[1].a])))
+      RUN_PLAIN(kDenseLoadLocal);
+    ip += 4;
+    budget -= 3;
+    GC_SAFEPOINT();
+    DISPATCH();
+  }
+  CASE(AddStoreLocal) {
+    if (BVM_UNLIKELY(budget < 1 || !sp[-2].isNumber() || !sp[-1].isNumber()))
+      RUN_PLAIN(kDenseHostCallArgs);
+    base[ip[1].a] = Value::number(sp[-2].asNumber() + sp[-1].asNumber());
+    sp -= 2;
+    ip += 2;
+    budget -= 1;
+    DISPATCH();
+  }
 
 #if !BVM_COMPUTED_GOTO
   default:

@@ -40,16 +40,43 @@ FusedMeta::Tail tailKind(const Instr& in) {
   }
 }
 
+bool is(const std::vector<Instr>& code, size_t p, Opcode op) {
+  return p < code.size() && static_cast<Opcode>(code[p].op) == op;
+}
+
+// The list and accumulation superinstructions (see kDenseListGetLocals).
+void fuseListSequences(const std::vector<Instr>& orig, std::vector<Instr>& code,
+                       const std::vector<uint8_t>& intrinsics) {
+  for (size_t p = 0; p < orig.size(); ++p) {
+    if (is(orig, p, Opcode::LoadLocal) && is(orig, p + 1, Opcode::LoadLocal)) {
+      if (is(orig, p + 2, Opcode::ListGet))
+        code[p].op = kDenseListGetLocals;
+      else if (is(orig, p + 2, Opcode::ListPush) && is(orig, p + 3, Opcode::Pop))
+        code[p].op = kDenseListPushLocalsPop;
+    } else if (is(orig, p, Opcode::HostCallArgs) && orig[p].b == 2 &&
+               static_cast<size_t>(orig[p].a) < intrinsics.size() &&
+               static_cast<Intrinsic>(intrinsics[orig[p].a]) == Intrinsic::Add &&
+               is(orig, p + 1, Opcode::StoreLocal)) {
+      code[p].op = kDenseAddStoreLocal;
+    }
+  }
+}
+
 }  // namespace
 
 LinkedCode linkProgram(const Program& program,
-                       const std::vector<uint8_t>& intrinsics) {
+                       const std::vector<uint8_t>& intrinsics, bool fuse) {
   LinkedCode linked;
   linked.reserve(program.functions.size());
   for (const Function& f : program.functions) {
     const std::vector<Instr>& orig = f.code;
     std::vector<Instr> code = orig;
     for (Instr& in : code) in.op = kDense[in.op];
+    if (!fuse) {
+      linked.push_back(std::move(code));
+      continue;
+    }
+    fuseListSequences(orig, code, intrinsics);
     for (size_t p = 0; p + 2 < orig.size(); ++p) {
       FusedMeta::Operand x, y;
       const Instr& call = orig[p + 2];

@@ -27,7 +27,16 @@ enum DenseOp : uint8_t {
   // The first instruction keeps its operand `a`; `b` holds the FusedMeta bits
   // and `c` the intrinsic (b and c are 0 in the three load opcodes).
   kDenseFusedBase = kDenseCount,
-  kDenseTotal = kDenseFusedBase + 162
+  // List and accumulation sequences, all on locals:
+  //   load_local L; load_local I; list_get            -> ListGetLocals
+  //   load_local L; load_local V; list_push; pop      -> ListPushLocalsPop
+  //   host_call_args <add> 2; store_local T           -> AddStoreLocal
+  // Like the group above they replace only the first instruction's opcode
+  // and keep its operands.
+  kDenseListGetLocals = kDenseFusedBase + 162,
+  kDenseListPushLocalsPop,
+  kDenseAddStoreLocal,
+  kDenseTotal
 };
 
 // Every (x, y, tail, operation) combination, for generating handlers. The
@@ -233,9 +242,10 @@ struct FusedMeta {
 
 using LinkedCode = std::vector<std::vector<Instr>>;
 
-// Renumbers opcodes densely and fuses common sequences. `intrinsics` gives,
-// per host import, the intrinsic it is bound to (Intrinsic::None if any).
+// Renumbers opcodes densely and, with `fuse`, fuses common sequences.
+// `intrinsics` gives, per host import, the intrinsic it is bound to
+// (Intrinsic::None if any).
 LinkedCode linkProgram(const Program& program,
-                       const std::vector<uint8_t>& intrinsics);
+                       const std::vector<uint8_t>& intrinsics, bool fuse);
 
 }  // namespace brainvm

@@ -58,7 +58,8 @@ Result<std::unique_ptr<Runtime>> Runtime::create(Program program,
   std::vector<uint8_t> intrinsics;
   for (const HostFunction& h : impl->imports)
     intrinsics.push_back(static_cast<uint8_t>(h.intrinsic));
-  impl->linked = linkProgram(impl->program, intrinsics);
+  impl->linked =
+      linkProgram(impl->program, intrinsics, config.superinstructions);
   impl->initSharedScope();
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }

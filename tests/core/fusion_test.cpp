@@ -4,6 +4,7 @@
 // host functions of the same names (never fused) — and compares.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -189,6 +190,145 @@ TEST(Fusion, JumpIntoTheMiddleOfAFusedSequence) {
   Outcome o = runMain(pb);
   ASSERT_EQ(o.state(), FiberState::Done);
   EXPECT_EQ(o.result().asNumber(), 17);
+}
+
+// --- List and accumulation superinstructions --------------------------------
+// These do not depend on intrinsics, so the comparison is against the same
+// runtime with superinstructions turned off.
+
+std::unique_ptr<Vm> makeUnfusedVm(Program p, RuntimeConfig cfg = {}) {
+  cfg.superinstructions = false;
+  return makeVm(std::move(p), cfg);
+}
+
+// xs = [0..n-1] by list_push; total = sum of xs[i]; returns total.
+Program listLoop(double n) {
+  ProgramBuilder pb;
+  // locals: 0 i, 1 xs, 2 total
+  pb.func("main", 0, 3)
+      .listNew().storeLocal(1)
+      .k(0).storeLocal(0)
+      .k(0).storeLocal(2)
+      .label("fill")
+      .loadLocal(0).k(n).host("lt", 2).jf("filled")
+      .loadLocal(1).loadLocal(0).listPush().pop()
+      .loadLocal(0).k(1).host("add", 2).storeLocal(0)
+      .jmp("fill")
+      .label("filled")
+      .k(0).storeLocal(0)
+      .label("sum")
+      .loadLocal(0).k(n).host("lt", 2).jf("done")
+      .loadLocal(2).loadLocal(1).loadLocal(0).listGet().host("add", 2)
+      .storeLocal(2)
+      .loadLocal(0).k(1).host("add", 2).storeLocal(0)
+      .jmp("sum")
+      .label("done")
+      .loadLocal(2).ret();
+  return pb.build();
+}
+
+TEST(Fusion, ListSequencesMatchUnfusedForEveryBudget) {
+  {
+    auto fused = makeVm(listLoop(1000));
+    auto plain = makeUnfusedVm(listLoop(1000));
+    Value a, b;
+    EXPECT_EQ(slices(**fused, 1u << 30, &a), slices(**plain, 1u << 30, &b));
+    ASSERT_TRUE(a.isNumber());
+    EXPECT_EQ(a.asNumber(), 499500);
+    EXPECT_EQ(b.asNumber(), 499500);
+  }
+  for (uint32_t budget = 1; budget <= 20; ++budget) {
+    auto fused = makeVm(listLoop(7));
+    auto plain = makeUnfusedVm(listLoop(7));
+    EXPECT_EQ(slices(**fused, budget), slices(**plain, budget))
+        << "budget " << budget;
+  }
+}
+
+// main(): local 0 = `list`, local 1 = `index`, then list_get and, for
+// pushes, list_push/pop; returns what the plain code returns.
+struct ListCase {
+  const char* what;
+  std::function<void(FnBuilder&)> setup;  // sets locals 0 and 1
+  bool push;
+};
+
+TEST(Fusion, ListSequenceEdgeCasesBehaveAsUnfused) {
+  const std::vector<ListCase> cases = {
+      {"in range", [](FnBuilder& m) { m.listNew().k(5).listPush().storeLocal(0).k(0).storeLocal(1); }, false},
+      {"past the end", [](FnBuilder& m) { m.listNew().storeLocal(0).k(3).storeLocal(1); }, false},
+      {"negative", [](FnBuilder& m) { m.listNew().storeLocal(0).k(-1).storeLocal(1); }, false},
+      {"fraction", [](FnBuilder& m) { m.listNew().k(5).listPush().storeLocal(0).k(0.5).storeLocal(1); }, false},
+      {"negative fraction", [](FnBuilder& m) { m.listNew().storeLocal(0).k(-0.5).storeLocal(1); }, false},
+      {"index not a number", [](FnBuilder& m) { m.listNew().storeLocal(0).ks("0").storeLocal(1); }, false},
+      {"not a list", [](FnBuilder& m) { m.mapNew().storeLocal(0).k(0).storeLocal(1); }, false},
+      {"push", [](FnBuilder& m) { m.listNew().storeLocal(0).ks("v").storeLocal(1); }, true},
+      {"push onto a non-list", [](FnBuilder& m) { m.k(1).storeLocal(0).k(2).storeLocal(1); }, true},
+  };
+  for (const ListCase& c : cases) {
+    auto build = [&] {
+      ProgramBuilder pb;
+      FnBuilder& m = pb.func("main", 0, 2);
+      c.setup(m);
+      if (c.push)
+        m.loadLocal(0).loadLocal(1).listPush().pop().loadLocal(0).ret();
+      else
+        m.loadLocal(0).loadLocal(1).listGet().ret();
+      return pb.build();
+    };
+    for (uint32_t budget : {1u, 2u, 3u, 1000u}) {
+      auto fused = makeVm(build());
+      auto plain = makeUnfusedVm(build());
+      Value a, b;
+      EXPECT_EQ(slices(**fused, budget, &a), slices(**plain, budget, &b))
+          << c.what << ", budget " << budget;
+      EXPECT_EQ(toDisplayString(a), toDisplayString(b)) << c.what;
+      EXPECT_EQ(a.kind(), b.kind()) << c.what;
+    }
+  }
+}
+
+TEST(Fusion, ListPushOutOfMemoryIsReportedAsUnfused) {
+  auto build = [] {
+    ProgramBuilder pb;
+    pb.func("main", 0, 1)
+        .listNew().storeLocal(0)
+        .label("l")
+        .loadLocal(0).loadLocal(0).listPush().pop()
+        .jmp("l");
+    return pb.build();
+  };
+  RuntimeConfig cfg;
+  cfg.maxHeapBytes = 64 * 1024;
+  auto fused = makeVm(build(), cfg);
+  auto plain = makeUnfusedVm(build(), cfg);
+  Value a, b;
+  Slices fs = slices(**fused, 1u << 30, &a);
+  Slices ps = slices(**plain, 1u << 30, &b);
+  EXPECT_EQ(fs, ps);
+  ASSERT_FALSE(fs.empty());
+  EXPECT_EQ(fs.back().first, RunStatus::Fault);
+  std::optional<FiberView> fv = (*fused)->fiber(1);
+  std::optional<FiberView> pv = (*plain)->fiber(1);
+  ASSERT_TRUE(fv && pv);
+  EXPECT_EQ(errStr(fv->error), errStr(pv->error));
+  EXPECT_EQ(fv->error.asError()->trace().front().pc,
+            pv->error.asError()->trace().front().pc);
+}
+
+TEST(Fusion, AddStoreLocalWithNonNumbersFallsBackToTheHostCall) {
+  auto build = [] {
+    ProgramBuilder pb;
+    pb.func("main", 0, 1).ks("a").k(1).host("add", 2).storeLocal(0)
+        .loadLocal(0).ret();
+    return pb.build();
+  };
+  auto fused = makeVm(build());
+  auto plain = makeUnfusedVm(build());
+  EXPECT_EQ(slices(**fused, 1000), slices(**plain, 1000));
+  EXPECT_EQ(errStr((*fused)->fiber(1)->error),
+            "HostError: add: argument 1 must be a number, got string");
+  EXPECT_EQ(errStr((*fused)->fiber(1)->error), errStr((*plain)->fiber(1)->error));
 }
 
 class CountingResolver : public VariableResolver {

@@ -34,6 +34,10 @@ struct RuntimeConfig {
   // Entry supplied by the caller (run --entry): relaxes the verifier's
   // "nothing to run" check.
   bool entrySuppliedExternally = false;
+  // Fuse common instruction sequences at load time (docs/performance.md).
+  // Behaviour and budget accounting are the same either way; turning it off
+  // exists for differential testing.
+  bool superinstructions = true;
 };
 
 enum class FiberState : uint8_t { Runnable, Waiting, Done, Fault, Cancelled };
