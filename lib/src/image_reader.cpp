@@ -2,14 +2,16 @@
 // Every failure is an InvalidImage error carrying the byte offset and reason;
 // counts are checked against the bytes that remain before anything is
 // reserved, so allocation stays proportional to the input size.
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <string>
-#include <unordered_set>
+#include <vector>
 
 #include "brainvm/image.h"
 #include "brainvm/objects.h"
 #include "image_format.h"
+#include "name_set.h"
 
 namespace brainvm {
 namespace {
@@ -78,6 +80,16 @@ class Reader {
       out = b_[pos_++];
       return true;
     }
+    return varMultiByte(out, what);
+  }
+  [[gnu::noinline]] bool varMultiByte(uint32_t& out, const char* what) {
+    if (remaining() >= 5) {
+      if (size_t k = decodeVar(b_.data() + pos_, out)) {
+        pos_ += k;
+        return true;
+      }
+    }
+    // Near the end of the scope, or malformed: byte by byte, for the report.
     size_t start = pos_;
     uint64_t v = 0;
     for (int i = 0;; ++i) {
@@ -116,6 +128,13 @@ class Reader {
     return true;
   }
   bool str(std::string& out, const char* what) {
+    std::string_view s;
+    if (!strView(s, what)) return false;
+    out.assign(s);
+    return true;
+  }
+  // A string as a view into the image bytes (no copy).
+  bool strView(std::string_view& out, const char* what) {
     size_t at = pos_;
     uint32_t len;
     if (!var(len, what)) return false;
@@ -126,11 +145,63 @@ class Reader {
     if (!need(len, what)) return false;
     std::string_view s(reinterpret_cast<const char*>(b_.data() + pos_), len);
     size_t bad = 0;
-    if (!validUtf8(s, &bad))
+    if (!isAscii(s) && !validUtf8(s, &bad))
       return fail(pos_ + bad, std::string("invalid UTF-8 in ") + what);
-    out.assign(s);
+    out = s;
     pos_ += len;
     return true;
+  }
+  static bool isAscii(std::string_view s) {
+    unsigned char any = 0;
+    for (char c : s) any |= static_cast<unsigned char>(c);
+    return any < 0x80;
+  }
+  // One instruction: u8 opcode, then svarint a, b, c.
+  bool instr(Instr& in) {
+    // Fast path: when a whole instruction of the largest size fits, decode
+    // without per-byte bounds checks. Anything malformed is decoded again by
+    // the checked path, which reports it.
+    constexpr size_t kMaxInstrBytes = 1 + 3 * 5;
+    if (remaining() >= kMaxInstrBytes) [[likely]] {
+      const uint8_t* const start = b_.data() + pos_;
+      const uint8_t* q = start + 1;
+      uint32_t operands[3];
+      for (uint32_t& u : operands) {
+        const size_t k = decodeVar(q, u);
+        if (k == 0) return instrSlow(in);
+        q += k;
+      }
+      in.op = start[0];
+      in.a = unzigzag(operands[0]);
+      in.b = unzigzag(operands[1]);
+      in.c = unzigzag(operands[2]);
+      pos_ += static_cast<size_t>(q - start);
+      return true;
+    }
+    return instrSlow(in);
+  }
+  // Decodes the varint at q, which must have 5 readable bytes. Returns its
+  // length, or 0 if it is malformed (too long or not minimal).
+  static size_t decodeVar(const uint8_t* q, uint32_t& out) {
+    if (q[0] < 0x80) [[likely]] {
+      out = q[0];
+      return 1;
+    }
+    uint32_t v = q[0] & 0x7Fu;
+    for (size_t i = 1; i < 5; ++i) {
+      const uint8_t byte = q[i];
+      v |= uint32_t{byte & 0x7Fu} << (7 * i);
+      if (!(byte & 0x80)) {
+        if (byte == 0 || (i == 4 && byte > 0x0F)) return 0;
+        out = v;
+        return i + 1;
+      }
+    }
+    return 0;
+  }
+  [[gnu::noinline]] bool instrSlow(Instr& in) {
+    return u8(in.op, "opcode") && svar(in.a, "operand a") &&
+           svar(in.b, "operand b") && svar(in.c, "operand c");
   }
   bool constant(Program& p, Value& out, const char* what);
 
@@ -178,8 +249,8 @@ bool Reader::constant(Program& p, Value& out, const char* what) {
       return true;
     }
     case kConstString: {
-      std::string s;
-      if (!str(s, "string constant")) return false;
+      std::string_view s;
+      if (!strView(s, "string constant")) return false;
       out = Value::object(const_cast<StringObject*>(p.arena->string(s)));
       return true;
     }
@@ -189,8 +260,8 @@ bool Reader::constant(Program& p, Value& out, const char* what) {
       if (!u8(t, "error tag")) return false;
       if (t > static_cast<uint8_t>(ErrorTag::StackUnderflow))
         return fail(tagAt, "unknown error tag " + std::to_string(t));
-      std::string msg;
-      if (!str(msg, "error message")) return false;
+      std::string_view msg;
+      if (!strView(msg, "error message")) return false;
       out = Value::object(const_cast<ErrorObject*>(
           p.arena->error(static_cast<ErrorTag>(t), msg)));
       return true;
@@ -217,14 +288,16 @@ bool Reader::readVarNames(Program& p) {
   uint32_t n;
   if (!count(n, 1, limits_.maxNames, "variable name")) return false;
   p.variableNames.reserve(n);
-  std::unordered_set<std::string> seen;
+  NameSet seen(n, [&](uint32_t k) -> std::string_view {
+    return p.variableNames[k];
+  });
   for (uint32_t i = 0; i < n; ++i) {
     size_t at = pos_;
-    std::string s;
-    if (!str(s, "variable name")) return false;
-    if (!seen.insert(s).second)
-      return fail(at, "duplicate variable name '" + s + "'");
-    p.variableNames.push_back(std::move(s));
+    std::string_view s;
+    if (!strView(s, "variable name")) return false;
+    if (!seen.insert(i, s))
+      return fail(at, "duplicate variable name '" + std::string(s) + "'");
+    p.variableNames.emplace_back(s);
   }
   return true;
 }
@@ -233,7 +306,7 @@ bool Reader::readSharedVars(Program& p) {
   uint32_t n;
   if (!count(n, 2, limits_.maxNames, "shared variable")) return false;
   p.sharedVars.reserve(n);
-  std::unordered_set<uint32_t> seen;
+  std::vector<bool> seen(p.variableNames.size());
   for (uint32_t i = 0; i < n; ++i) {
     size_t at = pos_;
     SharedVar sv;
@@ -242,9 +315,10 @@ bool Reader::readSharedVars(Program& p) {
       return fail(at, "shared variable name index " + std::to_string(sv.name) +
                           " is out of range (" +
                           std::to_string(p.variableNames.size()) + " names)");
-    if (!seen.insert(sv.name).second)
+    if (seen[sv.name])
       return fail(at, "shared variable '" + p.variableNames[sv.name] +
                           "' is declared twice");
+    seen[sv.name] = true;
     if (!constant(p, sv.initial, "shared variable initial value")) return false;
     p.sharedVars.push_back(sv);
   }
@@ -255,13 +329,17 @@ bool Reader::readHostImports(Program& p) {
   uint32_t n;
   if (!count(n, 2, limits_.maxNames, "host import")) return false;
   p.hostImports.reserve(n);
-  std::unordered_set<std::string> seen;
+  NameSet seen(n, [&](uint32_t k) -> std::string_view {
+    return p.hostImports[k].name;
+  });
   for (uint32_t i = 0; i < n; ++i) {
     size_t at = pos_;
+    std::string_view name;
+    if (!strView(name, "host import name")) return false;
+    if (!seen.insert(i, name))
+      return fail(at, "duplicate host import '" + std::string(name) + "'");
     HostImport h;
-    if (!str(h.name, "host import name")) return false;
-    if (!seen.insert(h.name).second)
-      return fail(at, "duplicate host import '" + h.name + "'");
+    h.name.assign(name);
     size_t kindAt = pos_;
     uint8_t kind;
     if (!u8(kind, "host import kind")) return false;
@@ -278,13 +356,18 @@ bool Reader::readFunctions(Program& p) {
   uint32_t n;
   if (!count(n, 4, limits_.maxFunctions, "function")) return false;
   p.functions.reserve(n);
-  std::unordered_set<std::string> seen;
+  NameSet seen(n, [&](uint32_t k) -> std::string_view {
+    return p.functions[k].name;
+  });
   for (uint32_t i = 0; i < n; ++i) {
     size_t at = pos_;
-    Function f;
-    if (!str(f.name, "function name")) return false;
-    if (!seen.insert(f.name).second)
-      return fail(at, "duplicate function name '" + f.name + "'");
+    std::string_view name;
+    if (!strView(name, "function name")) return false;
+    if (!seen.insert(i, name))
+      return fail(at, "duplicate function name '" + std::string(name) + "'");
+    // Built in place; on failure the whole program is discarded.
+    Function& f = p.functions.emplace_back();
+    f.name.assign(name);
     size_t numAt = pos_;
     if (!var(f.numParams, "parameter count") ||
         !var(f.numLocals, "local count"))
@@ -301,15 +384,9 @@ bool Reader::readFunctions(Program& p) {
                              std::to_string(limits_.maxNames));
     uint32_t len;
     if (!count(len, 4, limits_.maxCodeLength, "instruction")) return false;
-    f.code.reserve(len);
-    for (uint32_t k = 0; k < len; ++k) {
-      Instr in;
-      if (!u8(in.op, "opcode") || !svar(in.a, "operand a") ||
-          !svar(in.b, "operand b") || !svar(in.c, "operand c"))
-        return false;
-      f.code.push_back(in);
-    }
-    p.functions.push_back(std::move(f));
+    f.code.resize(len);
+    for (Instr& in : f.code)
+      if (!instr(in)) return false;
   }
   return true;
 }
@@ -351,13 +428,13 @@ bool Reader::readDebug(Program& p) {
       return fail(at, "function '" + f.name + "' has " + std::to_string(n) +
                           " debug lines for " + std::to_string(f.code.size()) +
                           " instructions");
-    f.lines.reserve(n);
+    f.lines.resize(n);
     uint32_t line = 0;
-    for (uint32_t k = 0; k < n; ++k) {
+    for (uint32_t& out : f.lines) {
       int32_t delta;
       if (!svar(delta, "line delta")) return false;
       line += static_cast<uint32_t>(delta);
-      f.lines.push_back(line);
+      out = line;
     }
     at = pos_;
     if (!count(n, 1, limits_.maxNames, "local name")) return false;
@@ -366,15 +443,24 @@ bool Reader::readDebug(Program& p) {
                           " local names for " + std::to_string(f.numLocals) +
                           " locals");
     f.localNames.reserve(n);
-    std::unordered_set<std::string> seen;
+    // Functions have few locals: compare pairwise unless there are many.
+    constexpr uint32_t kMaxPairwise = 16;
+    NameSet seen(n <= kMaxPairwise ? 0 : n, [&](uint32_t k) -> std::string_view {
+      return f.localNames[k];
+    });
     for (uint32_t k = 0; k < n; ++k) {
       size_t nameAt = pos_;
-      std::string s;
-      if (!str(s, "local name")) return false;
-      if (!seen.insert(s).second)
-        return fail(nameAt, "duplicate local name '" + s + "' in function '" +
-                                f.name + "'");
-      f.localNames.push_back(std::move(s));
+      std::string_view s;
+      if (!strView(s, "local name")) return false;
+      const bool duplicate =
+          n <= kMaxPairwise
+              ? std::find(f.localNames.begin(), f.localNames.end(), s) !=
+                    f.localNames.end()
+              : !seen.insert(k, s);
+      if (duplicate)
+        return fail(nameAt, "duplicate local name '" + std::string(s) +
+                                "' in function '" + f.name + "'");
+      f.localNames.emplace_back(s);
     }
   }
   return true;
