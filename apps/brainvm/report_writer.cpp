@@ -118,8 +118,9 @@ class Writer {
  private:
   // Output goes into out_, grown in large steps; used_ is its real length.
   char* room(size_t n) {
+    // Within the reserved capacity, zero-fill at most 64 KiB ahead.
     if (used_ + n > out_.size())
-      out_.resize(std::max(out_.size() * 2, used_ + n + 4096));
+      out_.resize(std::max(used_ + n, std::min(out_.capacity(), used_ + 65536)));
     char* at = out_.data() + used_;
     used_ += n;
     return at;
@@ -198,6 +199,9 @@ void errorField(Writer& w, ValueEncoder& enc, const Value& error) {
 void writeReportJson(const RunReport& report, const Program& program,
                      bool pretty, std::string& out) {
   ValueEncoder enc(&program);
+  // Most reports are a record per fiber; reserving up front avoids copying
+  // (and touching) a growing buffer.
+  out.reserve(out.size() + 256 + report.fibers.size() * (pretty ? 120 : 64));
   Writer w(out, pretty);
   w.beginObject();
   w.key("brainvm");

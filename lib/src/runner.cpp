@@ -42,33 +42,42 @@ class SpawnTracker : public RuntimeObserver {
   RuntimeObserver* next_;
 };
 
-// Fiber records by id. Ids are dense (every spawn takes the next one), so
-// usually a bucket per id in the records' range does it in linear time.
-std::vector<FiberRecord> sortedById(std::vector<FiberRecord> records) {
-  if (records.empty()) return records;
+// Sorts fiber records by id in place. Ids are dense (every spawn takes the
+// next one), so usually a bucket per id in the records' range gives each
+// record's rank in linear time; the records are then permuted cycle by cycle
+// (no second copy of them).
+void sortById(std::vector<FiberRecord>& records) {
+  if (records.empty()) return;
   FiberId lo = records.front().id, hi = lo;
   for (const FiberRecord& r : records) {
     lo = std::min(lo, r.id);
     hi = std::max(hi, r.id);
   }
+  const size_t n = records.size();
+  std::vector<uint32_t> rank(n);  // final position of records[i]
   const uint64_t span = uint64_t(hi) - lo + 1;
-  std::vector<FiberRecord> out;
-  out.reserve(records.size());
-  if (span <= 4 * uint64_t(records.size())) {
+  if (span <= 4 * uint64_t(n)) {
     constexpr uint32_t kNone = UINT32_MAX;
     std::vector<uint32_t> at(span, kNone);
-    for (size_t i = 0; i < records.size(); ++i)
+    for (size_t i = 0; i < n; ++i)
       at[records[i].id - lo] = static_cast<uint32_t>(i);
+    uint32_t next = 0;
     for (uint32_t i : at)
-      if (i != kNone) out.push_back(std::move(records[i]));
-    return out;
+      if (i != kNone) rank[i] = next++;
+  } else {
+    std::vector<std::pair<FiberId, uint32_t>> order(n);
+    for (size_t i = 0; i < n; ++i)
+      order[i] = {records[i].id, static_cast<uint32_t>(i)};
+    std::sort(order.begin(), order.end());
+    for (size_t k = 0; k < n; ++k) rank[order[k].second] = static_cast<uint32_t>(k);
   }
-  std::vector<std::pair<FiberId, uint32_t>> order(records.size());
-  for (size_t i = 0; i < records.size(); ++i)
-    order[i] = {records[i].id, static_cast<uint32_t>(i)};
-  std::sort(order.begin(), order.end());
-  for (const auto& [id, i] : order) out.push_back(std::move(records[i]));
-  return out;
+  for (size_t i = 0; i < n; ++i) {
+    while (rank[i] != i) {
+      const uint32_t j = rank[i];
+      std::swap(records[i], records[j]);
+      std::swap(rank[i], rank[j]);
+    }
+  }
 }
 
 }  // namespace
@@ -234,7 +243,8 @@ Result<RunReport> Runner::run() {
     rec.state = v->state;
     records.push_back(std::move(rec));
   }
-  report.fibers = sortedById(std::move(records));
+  sortById(records);
+  report.fibers = std::move(records);
   for (RuleState& rs : rules) report.rules.push_back(std::move(rs.record));
   for (auto& [name, v] : rt.sharedVariables())
     report.variables.emplace_back(name, keep(v));
