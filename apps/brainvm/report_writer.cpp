@@ -116,14 +116,20 @@ class Writer {
   }
 
  private:
-  // Output goes into out_, grown in large steps; used_ is its real length.
+  // Output goes into out_, grown in large steps; used_ is its real length
+  // and [data_, data_ + size_) the writable part.
   char* room(size_t n) {
-    // Within the reserved capacity, zero-fill at most 64 KiB ahead.
-    if (used_ + n > out_.size())
-      out_.resize(std::max(used_ + n, std::min(out_.capacity(), used_ + 65536)));
-    char* at = out_.data() + used_;
+    if (used_ + n > size_) [[unlikely]]
+      grow(n);
+    char* at = data_ + used_;
     used_ += n;
     return at;
+  }
+  [[gnu::noinline]] void grow(size_t n) {
+    // Within the reserved capacity, zero-fill at most 64 KiB ahead.
+    out_.resize(std::max(used_ + n, std::min(out_.capacity(), used_ + 65536)));
+    data_ = out_.data();
+    size_ = out_.size();
   }
   void put(char c) { *room(1) = c; }
   void put(std::string_view s) { std::memcpy(room(s.size()), s.data(), s.size()); }
@@ -182,6 +188,8 @@ class Writer {
 
   std::string& out_;
   size_t used_;
+  char* data_ = nullptr;
+  size_t size_ = 0;
   bool pretty_;
   bool afterKey_ = false;
   std::vector<uint64_t> open_;  // elements written per open container
