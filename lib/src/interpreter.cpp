@@ -162,10 +162,24 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
     --budget;                                        \
     goto* kLabels[ip->op];                           \
   } while (0)
+  // Dispatch when the budget is known to cover the next instruction (the
+  // superinstructions take their fast path only when it covers their whole
+  // sequence plus one more).
+#define DISPATCH_CHARGED()    \
+  do {                        \
+    --budget;                 \
+    goto* kLabels[ip->op];    \
+  } while (0)
 #define CASE(name) op_##name:
 #define FUSED_CASE(x, y, t, o) op_Fused_##x##_##y##_##t##_##o:
 #else
 #define DISPATCH() goto dispatch
+#define DISPATCH_CHARGED() \
+  do {                     \
+    --budget;              \
+    opToRun = ip->op;      \
+    goto dispatch_op;      \
+  } while (0)
 #define CASE(name) case kDense##name:
 #define FUSED_CASE(x, y, t, o) case fusedOpcode(x, y, t, o):
 #endif
@@ -679,8 +693,9 @@ dispatch_op:
   }
 
   // Superinstructions (see linked_code.h). Each charges its whole sequence
-  // at once when the budget covers it and the operands take the fast paths;
-  // otherwise it runs its first instruction alone, exactly as unfused code.
+  // at once when the budget covers it and the next instruction too, and the
+  // operands take the fast paths; otherwise it runs its first instruction
+  // alone, exactly as unfused code.
 #define FUSED_OPERAND(kind, index, out)                                    \
   do {                                                                     \
     const int32_t i_ = (index);                                            \
@@ -702,7 +717,8 @@ dispatch_op:
   FUSED_CASE(X, Y, T, O) {                                                  \
     constexpr FusedMeta::Tail tail_ = static_cast<FusedMeta::Tail>(T);      \
     constexpr uint32_t extra = FusedMeta::length(tail_) - 1;                \
-    if (BVM_UNLIKELY(budget < extra)) RUN_PLAIN(FusedMeta::firstOp(ip->b)); \
+    if (BVM_UNLIKELY(budget <= extra))                                      \
+      RUN_PLAIN(FusedMeta::firstOp(ip->b));                                 \
     Value x, y;                                                             \
     FUSED_OPERAND(X, ip[0].a, x);                                           \
     FUSED_OPERAND(Y, ip[1].a, y);                                           \
@@ -738,7 +754,7 @@ dispatch_op:
       ip += isTruthy(r) ? 4 : 3 + ip[3].a;                                  \
     }                                                                       \
     budget -= extra;                                                        \
-    DISPATCH();                                                             \
+    DISPATCH_CHARGED();                                                     \
   }
   BRAINVM_FUSED_VARIANTS(FUSED_HANDLER)
 #undef FUSED_HANDLER
@@ -750,7 +766,7 @@ dispatch_op:
   CASE(ListGetLocals) {
     const Value l = base[ip[0].a];
     const Value i = base[ip[1].a];
-    if (BVM_UNLIKELY(budget < 2 || !l.isList() || !i.isNumber()))
+    if (BVM_UNLIKELY(budget <= 2 || !l.isList() || !i.isNumber()))
       RUN_PLAIN(kDenseLoadLocal);
     const double d = i.asNumber();
     const ListObject* list = l.asList();
@@ -761,11 +777,11 @@ dispatch_op:
     *sp++ = list->at(index);
     ip += 3;
     budget -= 2;
-    DISPATCH();
+    DISPATCH_CHARGED();
   }
   CASE(ListPushLocalsPop) {
     const Value l = base[ip[0].a];
-    if (BVM_UNLIKELY(budget < 3 || !l.isList())) RUN_PLAIN(kDenseLoadLocal);
+    if (BVM_UNLIKELY(budget <= 3 || !l.isList())) RUN_PLAIN(kDenseLoadLocal);
     // On failure (out of memory) the list is unchanged and the plain
     // list_push reports it.
     if (BVM_UNLIKELY(!heap.listPush(l.asList(), base[ip[1].a])))
@@ -773,16 +789,16 @@ dispatch_op:
     ip += 4;
     budget -= 3;
     GC_SAFEPOINT();
-    DISPATCH();
+    DISPATCH_CHARGED();
   }
   CASE(AddStoreLocal) {
-    if (BVM_UNLIKELY(budget < 1 || !sp[-2].isNumber() || !sp[-1].isNumber()))
+    if (BVM_UNLIKELY(budget <= 1 || !sp[-2].isNumber() || !sp[-1].isNumber()))
       RUN_PLAIN(kDenseHostCallArgs);
     base[ip[1].a] = Value::number(sp[-2].asNumber() + sp[-1].asNumber());
     sp -= 2;
     ip += 2;
     budget -= 1;
-    DISPATCH();
+    DISPATCH_CHARGED();
   }
 
 #if !BVM_COMPUTED_GOTO
@@ -853,6 +869,7 @@ finish:
 #undef GC_SAFEPOINT
 #undef CHECK_CANCELLED
 #undef DISPATCH
+#undef DISPATCH_CHARGED
 #undef RUN_PLAIN
 #undef CASE
 #undef FUSED_CASE
