@@ -136,6 +136,9 @@ class Runtime {
   // themselves, and for tests).
   RunResult runFiber(FiberId id, uint32_t budget);
   // Removes DONE, FAULT and CANCELLED fibers, calling onEnded for each first.
+  // Call it between ticks, or from RuntimeObserver::onSlice (the scheduler
+  // is done with that fiber then): brainvm's run loop does the latter so that
+  // the fibers of one busy tick reuse each other's memory.
   size_t gc(const std::function<void(const FiberView&)>& onEnded = {});
   // Ends every live fiber with an uncatchable error (e.g. Timeout).
   void faultAll(ErrorTag tag, std::string_view message);
