@@ -1,6 +1,7 @@
 // The scheduler: tick order, slices, budgets, gc and the fiber limits.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "test_support.h"
@@ -154,6 +155,45 @@ TEST(Scheduler, GcRemovesEndedFibersAndReportsThem) {
   EXPECT_TRUE(rt.fiber(c).has_value());
   EXPECT_EQ(rt.gc(), 0u);
   EXPECT_EQ(rt.stats().liveFibers, 1u);
+}
+
+// gc() from onSlice (what the run loop does): every ended fiber is reported
+// exactly once, while fibers keep spawning fibers in the same tick.
+TEST(Scheduler, GcFromOnSliceCollectsEachEndedFiberOnce) {
+  ProgramBuilder pb;
+  pb.func("leaf", 1).loadLocal(0).ret();
+  pb.func("main", 0, 1)
+      .k(0).storeLocal(0)
+      .label("l")
+      .loadLocal(0).k(50).host("lt", 2).jf("done")
+      .ks("leaf").loadLocal(0).host("spawn", 2).pop()
+      .loadLocal(0).k(1).host("add", 2).storeLocal(0)
+      .yield_().jmp("l")
+      .label("done").k(-1).ret();
+  auto vm = makeVm(pb.build());
+  Runtime& rt = **vm;
+  struct Reaper : RuntimeObserver {
+    Runtime* rt = nullptr;
+    std::vector<std::pair<FiberId, double>> ended;
+    void onSlice(FiberId, const RunResult& r) override {
+      if (r.status == RunStatus::Yielded) return;
+      rt->gc([&](const FiberView& v) {
+        ended.emplace_back(v.id, v.result.asNumber());
+      });
+    }
+  } reaper;
+  reaper.rt = &rt;
+  rt.setObserver(&reaper);
+  FiberId main = rt.spawn("main").value();
+  for (int t = 0; t < 100 && rt.liveFibers() > 0; ++t) rt.tick();
+  rt.setObserver(nullptr);
+  EXPECT_EQ(rt.gc(), 0u);
+  ASSERT_EQ(reaper.ended.size(), 51u);
+  std::sort(reaper.ended.begin(), reaper.ended.end());
+  EXPECT_EQ(reaper.ended.front(), (std::pair<FiberId, double>{main, -1}));
+  for (size_t i = 1; i < reaper.ended.size(); ++i)
+    EXPECT_EQ(reaper.ended[i].second, double(i - 1)) << i;
+  EXPECT_EQ(rt.stats().liveFibers, 0u);
 }
 
 TEST(Scheduler, MaxFibersLimitsLiveFibers) {
