@@ -73,6 +73,11 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
   Value* sharedSlots = shared.data();
   Value pendingThrow;
   uint32_t throwPc = 0;
+  // No resolver and no fiber-local variables: a variable is its shared slot.
+  // Only host code (host calls, the resolver) and the variable slow paths
+  // can change either, so it is refreshed after those.
+  bool plainVars = !resolver && !f.vars;
+#define REFRESH_VARS() (plainVars = !resolver && !f.vars)
 #if !BVM_COMPUTED_GOTO
   uint8_t opToRun = 0;
 #endif
@@ -251,6 +256,7 @@ dispatch_op:
     }
     SAVE_STATE();
     Value v = loadVarSlow(f, a);
+    REFRESH_VARS();
     *sp++ = v;
     ++ip;
     DISPATCH();
@@ -276,6 +282,7 @@ dispatch_op:
       SAVE_STATE();
       storeVarSlow(f, a, v);
     }
+    REFRESH_VARS();
     ++ip;
     DISPATCH();
   }
@@ -363,6 +370,7 @@ dispatch_op:
     Value r;
     const bool ok = callHost(f, h, args, argc, static_cast<uint32_t>(ip->c),
                              PC(), r);
+    REFRESH_VARS();
     CHECK_CANCELLED();
     if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
     sp = args;
@@ -378,6 +386,7 @@ dispatch_op:
     Value r;
     const bool ok =
         callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(), r);
+    REFRESH_VARS();
     CHECK_CANCELLED();
     if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
     sp[-1] = r;
@@ -703,6 +712,10 @@ dispatch_op:
       out = base[i_];                                                      \
     } else if constexpr ((kind) == FusedMeta::Const) {                     \
       out = consts[i_];                                                    \
+    } else if (BVM_LIKELY(plainVars)) {                                    \
+      if (BVM_UNLIKELY(sharedSlots[i_].isAbsent()))                        \
+        RUN_PLAIN(FusedMeta::firstOp(ip->b));                              \
+      out = sharedSlots[i_];                                               \
     } else {                                                               \
       if (BVM_UNLIKELY(resolver)) RUN_PLAIN(FusedMeta::firstOp(ip->b));    \
       if (f.vars && !f.vars[i_].isAbsent())                                \
@@ -742,13 +755,19 @@ dispatch_op:
     } else if constexpr (tail_ == FusedMeta::StoreVar ||                    \
                          tail_ == FusedMeta::StoreVarJump) {                \
       const int32_t a_ = ip[3].a;                                           \
-      if (BVM_UNLIKELY(resolver)) RUN_PLAIN(FusedMeta::firstOp(ip->b));     \
-      if (f.vars && !f.vars[a_].isAbsent())                                 \
-        f.vars[a_] = r;                                                     \
-      else if (!sharedSlots[a_].isAbsent())                                 \
+      if (BVM_LIKELY(plainVars)) {                                          \
+        if (BVM_UNLIKELY(sharedSlots[a_].isAbsent()))                       \
+          RUN_PLAIN(FusedMeta::firstOp(ip->b));                             \
         sharedSlots[a_] = r;                                                \
-      else                                                                  \
-        RUN_PLAIN(FusedMeta::firstOp(ip->b));                               \
+      } else {                                                              \
+        if (BVM_UNLIKELY(resolver)) RUN_PLAIN(FusedMeta::firstOp(ip->b));   \
+        if (f.vars && !f.vars[a_].isAbsent())                               \
+          f.vars[a_] = r;                                                   \
+        else if (!sharedSlots[a_].isAbsent())                               \
+          sharedSlots[a_] = r;                                              \
+        else                                                                \
+          RUN_PLAIN(FusedMeta::firstOp(ip->b));                             \
+      }                                                                     \
       ip += tail_ == FusedMeta::StoreVar ? 4 : 4 + ip[4].a;                 \
     } else {                                                                \
       ip += isTruthy(r) ? 4 : 3 + ip[3].a;                                  \
@@ -870,6 +889,7 @@ finish:
 #undef CHECK_CANCELLED
 #undef DISPATCH
 #undef DISPATCH_CHARGED
+#undef REFRESH_VARS
 #undef RUN_PLAIN
 #undef CASE
 #undef FUSED_CASE

@@ -354,5 +354,30 @@ TEST(Fusion, CustomResolverIsConsultedForFusedLoads) {
   EXPECT_EQ(resolver->loads, 1);
 }
 
+TEST(Fusion, ResolverInstalledByAHostCallMidSliceIsSeenByFusedLoads) {
+  ProgramBuilder pb;
+  pb.shared("x", Value::number(1));
+  pb.func("main", 0, 2)
+      .loadVar("x").k(2).host("add", 2).storeLocal(0)  // 1 + 2
+      .host("install", 0).pop()
+      .loadVar("x").k(2).host("add", 2).storeLocal(1)  // resolver: 40 + 2
+      .loadLocal(0).loadLocal(1).host("add", 2).ret();
+  std::shared_ptr<CountingResolver> resolver;
+  Runtime* runtime = nullptr;
+  auto vm = makeVm(pb.build(), {}, [&](HostRegistry& r) {
+    ASSERT_TRUE(r.addSync("install", [&](HostCall&) {
+                   resolver = std::make_shared<CountingResolver>();
+                   runtime->setResolver(resolver);
+                   return Value();
+                 }).ok());
+  });
+  runtime = vm->rt.get();
+  FiberView v = runFn(*vm, "main");
+  ASSERT_EQ(v.state, FiberState::Done);
+  EXPECT_EQ(v.result.asNumber(), 45);
+  ASSERT_TRUE(resolver);
+  EXPECT_EQ(resolver->loads, 1);
+}
+
 }  // namespace
 }  // namespace brainvm::test
