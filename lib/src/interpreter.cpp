@@ -52,6 +52,8 @@ inline Value applyIntrinsic(Intrinsic op, double x, double y) {
     case Intrinsic::Ge: return Value::boolean(x >= y);
     case Intrinsic::Eq: return Value::boolean(x == y);
     case Intrinsic::Neq: return Value::boolean(x != y);
+    case Intrinsic::Div: return Value::number(x / y);
+    case Intrinsic::Mod: return Value::number(std::fmod(x, y));
     case Intrinsic::None: break;
   }
   return Value();
@@ -359,7 +361,8 @@ dispatch_op:
     const uint32_t argc = static_cast<uint32_t>(ip->b);
     Value* args = sp - argc;
     if (h.intrinsic != Intrinsic::None && argc == 2 && args[0].isNumber() &&
-        args[1].isNumber()) {
+        args[1].isNumber() &&
+        intrinsicApplies(h.intrinsic, args[1].asNumber())) {
       *args = applyIntrinsic(h.intrinsic, args[0].asNumber(),
                              args[1].asNumber());
       sp = args + 1;
@@ -742,9 +745,12 @@ dispatch_op:
       r = Value::number(x.asNumber() + y.asNumber());                       \
     else if constexpr ((O) == FusedMeta::LtOp)                              \
       r = Value::boolean(x.asNumber() < y.asNumber());                      \
-    else                                                                    \
+    else if (BVM_LIKELY(intrinsicApplies(static_cast<Intrinsic>(ip->c),     \
+                                         y.asNumber())))                    \
       r = applyIntrinsic(static_cast<Intrinsic>(ip->c), x.asNumber(),       \
                          y.asNumber());                                     \
+    else                                                                    \
+      RUN_PLAIN(FusedMeta::firstOp(ip->b));                                 \
     if constexpr (tail_ == FusedMeta::Push) {                               \
       *sp++ = r;                                                            \
       ip += 3;                                                              \

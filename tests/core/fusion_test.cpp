@@ -379,5 +379,44 @@ TEST(Fusion, ResolverInstalledByAHostCallMidSliceIsSeenByFusedLoads) {
   EXPECT_EQ(resolver->loads, 1);
 }
 
+// div and mod are intrinsics only for a non-zero divisor: with 0 the host
+// function runs and fails, on the fused path, the inline path and unfused.
+TEST(Fusion, DivAndModByZeroCallTheHostOnEveryPath) {
+  auto build = [](const char* op, double divisor, bool fusable) {
+    ProgramBuilder pb;
+    FnBuilder& m = pb.func("main", 0, 1);
+    m.k(divisor).storeLocal(0);
+    if (fusable)
+      m.k(7).loadLocal(0).host(op, 2).ret();  // const, local, op: fused
+    else
+      m.k(3).k(4).host("add", 2).loadLocal(0).host(op, 2).ret();
+    return pb.build();
+  };
+  for (const char* op : {"div", "mod"}) {
+    for (bool fusable : {true, false}) {
+      for (double divisor : {0.0, -0.0, 2.0}) {
+        auto fused = makeVm(build(op, divisor, fusable));
+        auto plain = makeUnfusedVm(build(op, divisor, fusable));
+        Value a, b;
+        EXPECT_EQ(slices(**fused, 1000, &a), slices(**plain, 1000, &b));
+        std::optional<FiberView> fv = (*fused)->fiber(1);
+        std::optional<FiberView> pv = (*plain)->fiber(1);
+        ASSERT_TRUE(fv && pv);
+        if (divisor == 0) {
+          ASSERT_EQ(fv->state, FiberState::Fault) << op;
+          EXPECT_EQ(errStr(fv->error), "HostError: division by zero");
+          EXPECT_EQ(errStr(fv->error), errStr(pv->error));
+          EXPECT_EQ(fv->error.asError()->trace().front().pc,
+                    pv->error.asError()->trace().front().pc);
+        } else {
+          ASSERT_EQ(fv->state, FiberState::Done) << op;
+          EXPECT_EQ(a.asNumber(), std::string(op) == "div" ? 3.5 : 1) << op;
+          EXPECT_EQ(a.asNumber(), b.asNumber());
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace brainvm::test

@@ -23,7 +23,16 @@ using FiberId = uint32_t;
 // Operators the interpreter may execute inline (fused with neighbouring
 // instructions) when an import is bound to a built-in with exactly these
 // semantics on numbers. Hosts registering their own functions use None.
-enum class Intrinsic : uint8_t { None, Add, Sub, Mul, Lt, Le, Gt, Ge, Eq, Neq };
+// Div and Mod (x / y, fmod(x, y)) are computed inline only when y is not 0;
+// with y == 0 the host function is called (the built-ins fail then).
+enum class Intrinsic : uint8_t {
+  None, Add, Sub, Mul, Lt, Le, Gt, Ge, Eq, Neq, Div, Mod
+};
+
+// Whether the interpreter may compute `op` on these numbers itself.
+inline bool intrinsicApplies(Intrinsic op, double divisor) {
+  return (op != Intrinsic::Div && op != Intrinsic::Mod) || divisor != 0;
+}
 
 // What a host function sees: its arguments (a view, no copies), the calling
 // fiber and call site, and the runtime. Report failures with fail().
