@@ -119,10 +119,38 @@ constexpr const char* kEveryValue = R"(.var s "quote \" back \\ tab\t nl\n nul\0
   await
   ret
 .end
+.func seven()
+  push_const 7
+  ret
+.end
+.func yes_fn()
+  push_const true
+  ret
+.end
+.func nil_fn()
+  push_const nil
+  ret
+.end
+.func big_fn()
+  push_const -123456789012
+  ret
+.end
 .rule r1
 .rule r2
 .func main()
   .local w
+  push_const "seven"
+  host_call_args spawn 1
+  pop
+  push_const "yes_fn"
+  host_call_args spawn 1
+  pop
+  push_const "nil_fn"
+  host_call_args spawn 1
+  pop
+  push_const "big_fn"
+  host_call_args spawn 1
+  pop
   push_const "nested"
   host_call_args spawn 1
   pop
