@@ -124,14 +124,20 @@ void addRunCommand(CLI::App& app, int& exitCode) {
       "  brainvm run prog.bvasm --trace trace.jsonl -o report.json");
   sub->callback([state, &exitCode] {
     const RunCliOptions& o = state->options;
+    // The report is written as it is produced (a run with many fibers has
+    // a large one).
+    ChunkedOutput output(o.output);
+    const ReportSink sink = [&output](std::string_view piece) {
+      return output.write(piece);
+    };
     RunInvocation inv =
         executeRun(o, state->input, {}, 0, o.echo,
-                   o.pretty ? ReportForm::PrettyText : ReportForm::Text);
+                   o.pretty ? ReportForm::PrettyText : ReportForm::Text, &sink);
     std::cerr << inv.diagnostics << std::flush;
     int rc = inv.exitCode;
     if (inv.hasReport) {
       std::string diag;
-      int wrc = writeOutput(o.output, inv.reportText, diag);
+      int wrc = output.finish(diag);
       std::cerr << diag << std::flush;
       if (wrc != kExitOk) rc = wrc;
     }
@@ -141,7 +147,8 @@ void addRunCommand(CLI::App& app, int& exitCode) {
 
 RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
                          std::string_view sourceText, uint64_t instructionLimit,
-                         bool echoToStderr, ReportForm form) {
+                         bool echoToStderr, ReportForm form,
+                         const ReportSink* sink) {
   RunInvocation inv;
   const std::string name = displayName(inputPath);
 
@@ -239,6 +246,10 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
   inv.hasReport = true;
   if (form == ReportForm::Document)
     inv.report = reportToJson(report, runner.runtime().program());
+  else if (sink)
+    inv.reportSinkFailed =
+        !writeReportJson(report, runner.runtime().program(),
+                         form == ReportForm::PrettyText, *sink);
   else
     writeReportJson(report, runner.runtime().program(),
                     form == ReportForm::PrettyText, inv.reportText);

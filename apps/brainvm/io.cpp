@@ -112,4 +112,45 @@ int writeOutput(const std::string& path, std::string_view data,
   return kExitOk;
 }
 
+std::ostream* ChunkedOutput::stream() {
+  if (path_ == "-") return &std::cout;
+  if (!opened_) {
+    opened_ = true;
+    errno = 0;
+    file_.open(path_, std::ios::binary | std::ios::trunc);
+  }
+  return &file_;
+}
+
+void ChunkedOutput::fail() {
+  if (!error_.empty()) return;
+  error_ = path_ == "-" ? "error: cannot write <stdout>\n"
+                        : "error: cannot write '" + path_ + "': " +
+                              errnoText() + "\n";
+}
+
+bool ChunkedOutput::write(std::string_view piece) {
+  if (!error_.empty()) return false;
+  std::ostream& out = *stream();
+  if (out) out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+  if (!out) fail();
+  return error_.empty();
+}
+
+int ChunkedOutput::finish(std::string& diagnostics) {
+  if (error_.empty()) {
+    std::ostream& out = *stream();
+    out.flush();
+    if (!out) fail();
+    if (error_.empty() && file_.is_open()) {
+      file_.close();
+      if (file_.fail()) fail();
+    }
+  }
+  if (path_ == "-") std::cout.clear();
+  if (error_.empty()) return kExitOk;
+  diagnostics += error_;
+  return kExitIoError;
+}
+
 }  // namespace brainvm::cli

@@ -14,8 +14,7 @@ namespace brainvm::cli {
 
 namespace {
 
-// The writer's small steps run ~15 times per fiber record; inlining them
-// into the record loop halves the cost of a 100,000-fiber report.
+// The writer's small steps run many times per record: keep them inline.
 #define BVM_INLINE [[gnu::always_inline]] inline
 
 // Emits JSON in exactly the layout of nlohmann's dump(): compact, or indented
@@ -23,9 +22,20 @@ namespace {
 // are not plain scalars are encoded as a JSON document and spliced in.
 class Writer {
  public:
-  Writer(std::string& out, bool pretty)
-      : out_(out), used_(out.size()), pretty_(pretty) {}
+  // With a sink, `out` is only a buffer: full chunks go to the sink.
+  Writer(std::string& out, bool pretty, const ReportSink* sink = nullptr)
+      : out_(out), used_(out.size()), pretty_(pretty), sink_(sink) {}
   ~Writer() { out_.resize(used_); }
+
+  // Hands the buffer to the sink once it holds a chunk's worth.
+  void flushIfLarge() {
+    if (sink_ && used_ >= kChunkBytes) flush();
+  }
+  // Hands everything left to the sink; false if the sink failed.
+  bool finish() {
+    if (sink_ && used_ > 0) flush();
+    return ok_;
+  }
 
   void endLine() { put('\n'); }
   BVM_INLINE void beginObject() { open('{'); }
@@ -282,11 +292,19 @@ class Writer {
     if (!open_.empty()) nextElement();
   }
 
+  void flush() {
+    if (ok_) ok_ = (*sink_)(std::string_view(data_, used_));
+    used_ = 0;
+  }
+
+  static constexpr size_t kChunkBytes = 64 * 1024;
   std::string& out_;
   size_t used_;
   char* data_ = nullptr;
   size_t size_ = 0;
   bool pretty_;
+  const ReportSink* sink_;
+  bool ok_ = true;
   bool afterKey_ = false;
   std::vector<uint64_t> open_;  // elements written per open container
 };
@@ -302,13 +320,10 @@ void errorField(Writer& w, ValueEncoder& enc, const Value& error) {
 
 }  // namespace
 
-void writeReportJson(const RunReport& report, const Program& program,
-                     bool pretty, std::string& out) {
+namespace {
+
+void writeReport(Writer& w, const RunReport& report, const Program& program) {
   ValueEncoder enc(&program);
-  // Most reports are a record per fiber; reserving up front avoids copying
-  // (and touching) a growing buffer.
-  out.reserve(out.size() + 256 + report.fibers.size() * (pretty ? 120 : 64));
-  Writer w(out, pretty);
   w.beginObject();
   w.key("brainvm");
   w.string("run/1");
@@ -324,6 +339,7 @@ void writeReportJson(const RunReport& report, const Program& program,
   w.key("fibers");
   w.beginArray();
   for (const FiberRecord& f : report.fibers) {
+    w.flushIfLarge();
     if (w.simpleFiberRecord(f, enc)) continue;
     w.beginObject();
     w.key("id");
@@ -351,6 +367,7 @@ void writeReportJson(const RunReport& report, const Program& program,
   w.key("rules");
   w.beginArray();
   for (const RuleRecord& r : report.rules) {
+    w.flushIfLarge();
     w.beginObject();
     w.key("function");
     w.string(r.function);
@@ -371,6 +388,7 @@ void writeReportJson(const RunReport& report, const Program& program,
   w.key("variables");
   w.beginObject();
   for (const auto& [name, value] : report.variables) {
+    w.flushIfLarge();
     w.key(name);
     w.value(enc, value);
   }
@@ -378,7 +396,10 @@ void writeReportJson(const RunReport& report, const Program& program,
 
   w.key("output");
   w.beginArray();
-  for (const std::string& line : report.output) w.string(line);
+  for (const std::string& line : report.output) {
+    w.flushIfLarge();
+    w.string(line);
+  }
   w.endArray();
 
   w.key("stats");
@@ -392,6 +413,26 @@ void writeReportJson(const RunReport& report, const Program& program,
   w.endObject();
   w.endObject();
   w.endLine();
+}
+
+}  // namespace
+
+void writeReportJson(const RunReport& report, const Program& program,
+                     bool pretty, std::string& out) {
+  // Most reports are a record per fiber; reserving up front avoids copying
+  // (and touching) a growing buffer.
+  out.reserve(out.size() + 256 + report.fibers.size() * (pretty ? 120 : 64));
+  Writer w(out, pretty);
+  writeReport(w, report, program);
+}
+
+bool writeReportJson(const RunReport& report, const Program& program,
+                     bool pretty, const ReportSink& sink) {
+  std::string buffer;
+  buffer.reserve(128 * 1024);
+  Writer w(buffer, pretty, &sink);
+  writeReport(w, report, program);
+  return w.finish();
 }
 
 }  // namespace brainvm::cli

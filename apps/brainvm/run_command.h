@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -48,6 +49,7 @@ struct RunInvocation {
   bool hasReport = false;  // false if the run failed
   std::optional<nlohmann::ordered_json> report;  // ReportForm::Document
   std::string reportText;  // ReportForm::Text/PrettyText, with a newline
+  bool reportSinkFailed = false;  // a ReportSink returned false
   std::string diagnostics;  // what `brainvm run` would print on stderr
 };
 
@@ -65,11 +67,15 @@ RunInvocation runInProcess(const std::string& inputPath,
                            uint64_t instructionLimit);
 
 // The shared implementation. `sourceText` as above. With `echoToStderr`,
-// printed lines are written to stderr as they happen (`--echo`).
+// printed lines are written to stderr as they happen (`--echo`). With a
+// `sink` and a text form, the report text goes to the sink in chunks as it
+// is written instead of into `reportText`.
 RunInvocation executeRun(const RunCliOptions& options,
                          const std::string& inputPath,
                          std::string_view sourceText, uint64_t instructionLimit,
                          bool echoToStderr,
-                         ReportForm form = ReportForm::Document);
+                         ReportForm form = ReportForm::Document,
+                         const std::function<bool(std::string_view)>* sink =
+                             nullptr);
 
 }  // namespace brainvm::cli

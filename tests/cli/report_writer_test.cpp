@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "report_json.h"
+#include "report_writer.h"
 #include "run_command.h"
 
 namespace brainvm::cli {
@@ -224,6 +225,73 @@ TEST(ReportWriter, SamplesAndGoldenProgramsMatchTheDocument) {
     }
   }
   EXPECT_GE(checked, 25);
+}
+
+// A report large enough to go to the sink in several chunks arrives whole,
+// and a failing sink is reported.
+TEST(ReportWriter, ChunkedOutputMatchesTheDocument) {
+  const std::string source = R"(.func child(x)
+  push_const "child"
+  load_local x
+  host_call_args print 2
+  pop
+  load_local x
+  ret
+.end
+.func main()
+  .local i
+  push_const 0
+  store_local i
+loop:
+  load_local i
+  push_const 3000
+  host_call_args lt 2
+  jmp_if_false done
+  push_const "child"
+  load_local i
+  host_call_args spawn 2
+  pop
+  load_local i
+  push_const 1
+  host_call_args add 2
+  store_local i
+  jmp loop
+done:
+  push_const nil
+  ret
+.end
+)";
+  RunCliOptions options;
+  options.maxFibersPerTick = 100000;
+  options.budget = 1000000;
+  RunInvocation doc = executeRun(options, "many.bvasm", source, 0, false);
+  ASSERT_TRUE(doc.report) << doc.diagnostics;
+  for (bool pretty : {false, true}) {
+    std::string joined;
+    int chunks = 0;
+    const ReportSink sink = [&](std::string_view piece) {
+      joined += piece;
+      ++chunks;
+      return true;
+    };
+    RunInvocation inv = executeRun(
+        options, "many.bvasm", source, 0, false,
+        pretty ? ReportForm::PrettyText : ReportForm::Text, &sink);
+    ASSERT_TRUE(inv.hasReport);
+    EXPECT_FALSE(inv.reportSinkFailed);
+    EXPECT_TRUE(inv.reportText.empty());
+    EXPECT_GT(chunks, 2);
+    EXPECT_EQ(joined, dumpJson(*doc.report, pretty));
+  }
+  int calls = 0;
+  const ReportSink failing = [&](std::string_view) {
+    ++calls;
+    return false;
+  };
+  RunInvocation inv = executeRun(options, "many.bvasm", source, 0, false,
+                                 ReportForm::Text, &failing);
+  EXPECT_TRUE(inv.reportSinkFailed);
+  EXPECT_EQ(calls, 1);  // nothing more is offered after a failure
 }
 
 }  // namespace
