@@ -61,6 +61,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(Program program,
   impl->linked =
       linkProgram(impl->program, intrinsics, config.superinstructions);
   impl->initSharedScope();
+  impl->indexNames();
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 
@@ -74,7 +75,7 @@ Result<FiberId> Runtime::spawn(uint32_t function, std::span<const Value> args) {
 
 Result<FiberId> Runtime::spawn(std::string_view function,
                                std::span<const Value> args) {
-  std::optional<uint32_t> id = impl_->program.findFunction(function);
+  std::optional<uint32_t> id = impl_->functionNamed(function);
   if (!id)
     return Error(ErrorCode::InvalidArgument,
                  "no function named '" + std::string(function) + "'");
@@ -170,7 +171,7 @@ std::optional<HandleState> Runtime::handleState(HandleId id) const {
 }
 
 std::optional<Value> Runtime::getShared(std::string_view name) const {
-  if (std::optional<uint32_t> i = impl_->program.findVariable(name)) {
+  if (std::optional<uint32_t> i = impl_->variableNamed(name)) {
     const Value& v = impl_->shared[*i];
     if (v.isAbsent()) return std::nullopt;
     return v;
@@ -183,7 +184,7 @@ std::optional<Value> Runtime::getShared(std::string_view name) const {
 Status Runtime::setShared(std::string_view name, const Value& value) {
   if (value.isAbsent())
     return Error(ErrorCode::InvalidArgument, "cannot store an absent value");
-  if (std::optional<uint32_t> i = impl_->program.findVariable(name)) {
+  if (std::optional<uint32_t> i = impl_->variableNamed(name)) {
     impl_->shared[*i] = value;
   } else {
     impl_->sharedExtra[std::string(name)] = value;
@@ -206,7 +207,7 @@ std::vector<std::pair<std::string, Value>> Runtime::sharedVariables() const {
 std::optional<Value> Runtime::getFiberVariable(FiberId id,
                                                std::string_view name) const {
   Fiber* f = impl_->findFiber(id);
-  std::optional<uint32_t> i = impl_->program.findVariable(name);
+  std::optional<uint32_t> i = impl_->variableNamed(name);
   if (!f || !i || !f->vars || f->vars[*i].isAbsent()) return std::nullopt;
   return f->vars[*i];
 }

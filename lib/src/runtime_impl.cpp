@@ -81,6 +81,26 @@ void RuntimeImpl::initSharedScope() {
   for (const SharedVar& v : program.sharedVars) shared[v.name] = v.initial;
 }
 
+void RuntimeImpl::indexNames() {
+  // emplace keeps the first of equal names, as a linear search would.
+  for (uint32_t i = 0; i < program.functions.size(); ++i)
+    functionIndex.emplace(program.functions[i].name, i);
+  for (uint32_t i = 0; i < program.variableNames.size(); ++i)
+    variableIndex.emplace(program.variableNames[i], i);
+}
+
+std::optional<uint32_t> RuntimeImpl::functionNamed(std::string_view name) const {
+  auto it = functionIndex.find(name);
+  if (it == functionIndex.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint32_t> RuntimeImpl::variableNamed(std::string_view name) const {
+  auto it = variableIndex.find(name);
+  if (it == variableIndex.end()) return std::nullopt;
+  return it->second;
+}
+
 // --- Fibers ---------------------------------------------------------------
 
 bool RuntimeImpl::growStack(Fiber& f, uint64_t needed) {

@@ -6,7 +6,9 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -80,6 +82,12 @@ class RuntimeImpl {
   // --- set-up ---
   Status bindImports(const HostRegistry& hosts);
   void initSharedScope();
+  void indexNames();
+
+  // Functions and variable names by name (views into `program`), for the
+  // host API and `spawn` by name.
+  std::optional<uint32_t> functionNamed(std::string_view name) const;
+  std::optional<uint32_t> variableNamed(std::string_view name) const;
 
   // --- fibers ---
   Result<FiberId> spawn(uint32_t function, std::span<const Value> args);
@@ -134,6 +142,8 @@ class RuntimeImpl {
   Heap heap;
   std::vector<HostFunction> imports;  // bound, by import index
   LinkedCode linked;                  // dense-opcode copy of each function
+  std::unordered_map<std::string_view, uint32_t> functionIndex;
+  std::unordered_map<std::string_view, uint32_t> variableIndex;
   Runtime* facade = nullptr;
   RuntimeObserver* observer = nullptr;
 
