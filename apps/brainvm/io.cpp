@@ -82,34 +82,9 @@ int readInput(const std::string& path, std::string& out,
 
 int writeOutput(const std::string& path, std::string_view data,
                 std::string& diagnostics) {
-  if (path == "-") {
-    std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
-    std::cout.flush();
-    if (!std::cout) {
-      std::cout.clear();
-      diagnostics += "error: cannot write <stdout>\n";
-      return kExitIoError;
-    }
-    return kExitOk;
-  }
-  errno = 0;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    diagnostics += "error: cannot write '" + path + "': " + errnoText() + "\n";
-    return kExitIoError;
-  }
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  out.flush();
-  if (!out) {
-    diagnostics += "error: cannot write '" + path + "': " + errnoText() + "\n";
-    return kExitIoError;
-  }
-  out.close();
-  if (out.fail()) {
-    diagnostics += "error: cannot write '" + path + "': " + errnoText() + "\n";
-    return kExitIoError;
-  }
-  return kExitOk;
+  ChunkedOutput out(path);
+  out.write(data);
+  return out.finish(diagnostics);
 }
 
 std::ostream* ChunkedOutput::stream() {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "report_json.h"
@@ -75,40 +75,19 @@ class Writer {
     put("null");
   }
 
-  // A value of the report encoding; scalars directly, the rest through the
-  // encoder (which also counts them against its node limit).
+  // A value of the report encoding; scalars and strings directly, the rest
+  // through the encoder. Each counts against the encoder's node limit.
   void value(ValueEncoder& enc, const Value& v) {
-    switch (v.kind()) {
-      case ValueKind::Nil:
-      case ValueKind::Void:
-      case ValueKind::Unknown:
-      case ValueKind::Absent:
-        if (!enc.countNode()) break;
-        null();
-        return;
-      case ValueKind::Boolean:
-        if (!enc.countNode()) break;
+    char buf[24];
+    if (std::optional<std::string_view> text = scalarText(v, buf)) {
+      if (enc.countNode()) {
         beforeValue();
-        put(v.asBool() ? "true" : "false");
-        return;
-      case ValueKind::Number: {
-        const double d = v.asNumber();
-        if (std::trunc(d) != d || !(std::fabs(d) < 9007199254740992.0) ||
-            !enc.countNode())
-          break;
-        beforeValue();
-        char buf[24];
-        auto [end, ec] =
-            std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
-        put(std::string_view(buf, static_cast<size_t>(end - buf)));
+        put(*text);
         return;
       }
-      case ValueKind::String:
-        if (!enc.countNode()) break;
-        string(v.stringView());
-        return;
-      default:
-        break;
+    } else if (v.isString() && enc.countNode()) {
+      string(v.stringView());
+      return;
     }
     document(enc.encode(v));
   }
@@ -142,33 +121,14 @@ class Writer {
     char number[24];
     std::string_view result;  // the result's JSON, when done
     if (done) {
-      const Value v = f.result ? *f.result : Value();
-      switch (v.kind()) {
-        case ValueKind::Nil:
-        case ValueKind::Void:
-        case ValueKind::Unknown:
-        case ValueKind::Absent:
-          result = "null";
-          break;
-        case ValueKind::Boolean:
-          result = v.asBool() ? "true" : "false";
-          break;
-        case ValueKind::Number: {
-          const double d = v.asNumber();
-          if (std::trunc(d) != d || !(std::fabs(d) < 9007199254740992.0))
-            return false;
-          auto [end, ec] = std::to_chars(number, number + sizeof number,
-                                         static_cast<int64_t>(d));
-          result = std::string_view(number, static_cast<size_t>(end - number));
-          break;
-        }
-        default:
-          return false;
-      }
+      std::optional<std::string_view> text =
+          scalarText(f.result ? *f.result : Value(), number);
+      if (!text) return false;
+      result = *text;
       // A missing result is written as null without counting a node.
       if (f.result && !enc.countNode()) return false;
     }
-    nextElementIfNeeded();
+    beforeValue();
     const std::string_view state = fiberStateName(f.state);
     // Members are indented one level deeper than the record's braces.
     const size_t depth = open_.size();
@@ -218,9 +178,29 @@ class Writer {
   }
 
  private:
-  // The separator before a value in an array (what beforeValue does when
-  // no key precedes it).
-  BVM_INLINE void nextElementIfNeeded() { beforeValue(); }
+  // The JSON of a nil-like, boolean or integral-number value (digits go into
+  // `buf`); nullopt for anything else.
+  static std::optional<std::string_view> scalarText(const Value& v,
+                                                    char (&buf)[24]) {
+    switch (v.kind()) {
+      case ValueKind::Nil:
+      case ValueKind::Void:
+      case ValueKind::Unknown:
+      case ValueKind::Absent:
+        return "null";
+      case ValueKind::Boolean:
+        return v.asBool() ? "true" : "false";
+      case ValueKind::Number: {
+        const double d = v.asNumber();
+        if (!isJsonInteger(d)) return std::nullopt;
+        auto [end, ec] =
+            std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+        return std::string_view(buf, static_cast<size_t>(end - buf));
+      }
+      default:
+        return std::nullopt;
+    }
+  }
 
   // Output goes into out_, grown in large steps; used_ is its real length
   // and [data_, data_ + size_) the writable part.

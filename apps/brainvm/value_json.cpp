@@ -26,8 +26,7 @@ Json numberToJson(double d) {
     o["$number"] = std::isnan(d) ? "NaN" : (d > 0 ? "Infinity" : "-Infinity");
     return o;
   }
-  if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0)
-    return Json(static_cast<int64_t>(d));  // also turns -0 into 0
+  if (isJsonInteger(d)) return Json(static_cast<int64_t>(d));  // -0 -> 0
   return Json(d);
 }
 

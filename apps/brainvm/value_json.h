@@ -19,6 +19,7 @@
 // map with string keys in document order; arrays become lists.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -67,6 +68,10 @@ class ValueEncoder {
 
 // A number in the report encoding.
 Json numberToJson(double d);
+// Whether numberToJson writes `d` as an integer (integral, |d| < 2^53).
+inline bool isJsonInteger(double d) {
+  return std::trunc(d) == d && std::fabs(d) < 9007199254740992.0;
+}
 
 // Parses JSON text, refusing nesting deeper than `maxDepth` before parsing.
 // Objects keep their key order. On failure returns false with a message.

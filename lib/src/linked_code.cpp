@@ -54,7 +54,6 @@ void fuseListSequences(const std::vector<Instr>& orig, std::vector<Instr>& code,
       else if (is(orig, p + 2, Opcode::ListPush) && is(orig, p + 3, Opcode::Pop))
         code[p].op = kDenseListPushLocalsPop;
     } else if (is(orig, p, Opcode::HostCallArgs) && orig[p].b == 2 &&
-               static_cast<size_t>(orig[p].a) < intrinsics.size() &&
                static_cast<Intrinsic>(intrinsics[orig[p].a]) == Intrinsic::Add &&
                is(orig, p + 1, Opcode::StoreLocal)) {
       code[p].op = kDenseAddStoreLocal;
@@ -82,7 +81,6 @@ LinkedCode linkProgram(const Program& program,
       const Instr& call = orig[p + 2];
       if (!operandKind(orig[p], x) || !operandKind(orig[p + 1], y) ||
           static_cast<Opcode>(call.op) != Opcode::HostCallArgs || call.b != 2 ||
-          static_cast<size_t>(call.a) >= intrinsics.size() ||
           intrinsics[call.a] == 0)
         continue;
       FusedMeta::Tail tail =

@@ -242,9 +242,9 @@ struct FusedMeta {
 
 using LinkedCode = std::vector<std::vector<Instr>>;
 
-// Renumbers opcodes densely and, with `fuse`, fuses common sequences.
-// `intrinsics` gives, per host import, the intrinsic it is bound to
-// (Intrinsic::None if any).
+// Renumbers opcodes densely and, with `fuse`, fuses common sequences. The
+// program must be verified (operands in range). `intrinsics` gives, per host
+// import, the intrinsic it is bound to (Intrinsic::None if any).
 LinkedCode linkProgram(const Program& program,
                        const std::vector<uint8_t>& intrinsics, bool fuse);
 

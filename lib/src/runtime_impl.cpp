@@ -21,23 +21,19 @@ constexpr uint32_t kKeptStackValues = 32;
 constexpr size_t kMaxPooledBuffers = 1024;
 }  // namespace
 
-void Fiber::releaseStack() {
-  if (capacity > kKeptStackValues) {
-    std::free(stack);
-    stack = nullptr;
-    capacity = 0;
-  }
-  sp = 0;
-}
-
 void Fiber::recycle() {
   id = 0;
   function = 0;
   state = FiberState::Runnable;
   fired = isRule = queued = hasPendingThrow = false;
   awaiting = 0;
-  releaseStack();
-  frames.clear();
+  // An ended fiber's buffers already went to the runtime's pools
+  // (releaseBuffers); whatever is left is freed.
+  std::free(stack);
+  stack = nullptr;
+  capacity = 0;
+  sp = 0;
+  frames = {};
   handlers.clear();
   pendingError = Value();
   result = Value();
@@ -134,12 +130,13 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
                  "function '" + fn.name + "' needs " + std::to_string(needed) +
                      " stack slots; the limit is " +
                      std::to_string(config.maxStackSize));
+  // A new or recycled fiber has no buffers; take pooled ones if any.
   Fiber* f = fibers.create(nextFiberId);
-  if (f->stack == nullptr && !stackPool.empty()) {
+  if (!stackPool.empty()) {
     std::tie(f->stack, f->capacity) = stackPool.back();
     stackPool.pop_back();
   }
-  if (f->frames.capacity() == 0 && !framePool.empty()) {
+  if (!framePool.empty()) {
     f->frames.swap(framePool.back());
     framePool.pop_back();
   }

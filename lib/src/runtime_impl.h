@@ -55,11 +55,8 @@ struct Fiber {
   std::unique_ptr<Value[]> vars;
 
   ~Fiber();
-  // Back to the state of a new fiber, keeping a small stack and the frame
-  // vector's capacity for the next spawn.
+  // Back to the state of a new fiber (no stack, no frame storage).
   void recycle();
-  // Frees the stack unless it is small enough to keep for reuse.
-  void releaseStack();
 };
 
 struct HandleRecord {
