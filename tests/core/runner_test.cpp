@@ -44,6 +44,43 @@ TEST(Runner, StartUpOrderEntrySpawnsRules) {
   EXPECT_EQ(r.report.ticks, 1u);
 }
 
+// Fibers end out of id order (slow, then main, then fast), and with a rule
+// respawned every tick the ids are sparse (fast is spawned after ten ticks
+// of rule runs): the report still lists the non-rule fibers by id (contract
+// section 6), whatever order they ended in.
+TEST(Runner, FibersAreReportedByIdWhateverOrderTheyEndIn) {
+  for (bool withRule : {false, true}) {
+    ProgramBuilder pb;
+    pb.func("main")
+        .ks("slow").host("spawn", 1).pop()
+        .k(10).hostAsync("sleep", 1).await_().pop()
+        .ks("fast").host("spawn", 1).pop()
+        .k(1).ret();
+    pb.func("slow").k(5).hostAsync("sleep", 1).await_().pop().k(2).ret();
+    pb.func("fast").k(3).ret();
+    pb.func("r").knil().ret();
+    if (withRule) pb.rule("r");
+    RunOptions o;
+    o.maxTicks = 15;
+    RunOut r = run(pb, o);
+    ASSERT_EQ(r.report.fibers.size(), 3u) << withRule;
+    const char* names[] = {"main", "slow", "fast"};
+    for (uint32_t i = 0; i < 3; ++i) {
+      const FiberRecord& f = r.report.fibers[i];
+      if (i > 0) {
+        EXPECT_LT(r.report.fibers[i - 1].id, f.id) << withRule;
+      }
+      EXPECT_EQ(f.function, names[i]) << withRule;
+      EXPECT_EQ(f.state, FiberState::Done) << withRule;
+      ASSERT_TRUE(f.result.has_value());
+      EXPECT_EQ(show(*f.result), std::to_string(i + 1)) << withRule;
+    }
+    if (withRule) {
+      EXPECT_GT(r.report.fibers[2].id, 12u);  // sparse ids
+    }
+  }
+}
+
 TEST(Runner, DoneWithResultVariablesAndStats) {
   ProgramBuilder pb;
   pb.shared("zz", Value::number(1)).shared("aa");
