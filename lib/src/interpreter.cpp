@@ -139,10 +139,10 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
     }
     --budget;
     f.hasPendingThrow = false;
-    pendingThrow = f.pendingError;
-    f.pendingError = Value();
     LOAD_STATE();
     throwPc = PC() == 0 ? 0 : PC() - 1;  // the await that failed
+    pendingThrow = withTrace(f, throwPc, f.pendingError);
+    f.pendingError = Value();
     goto do_throw;
   }
 
@@ -416,7 +416,7 @@ dispatch_op:
         --sp;
         SAVE_STATE();
         throwPc = PC();
-        pendingThrow = h->result;
+        pendingThrow = withTrace(f, throwPc, h->result);
         goto do_throw;
       case HandleState::Pending:
         break;
@@ -463,7 +463,7 @@ dispatch_op:
     }
     SAVE_STATE();
     throwPc = PC();
-    pendingThrow = v;
+    pendingThrow = withTrace(f, throwPc, v);
     goto do_throw;
   }
   CASE(WhenStart) {
@@ -857,15 +857,9 @@ do_throw : {
     LOAD_STATE();
     DISPATCH();
   }
-  // Uncaught: the fiber faults. The fault keeps a trace of where it
-  // happened even when the thrown value was made without one.
-  Value err = pendingThrow;
-  if (!err.asError()->hasTrace()) {
-    ErrorObject* withTrace = heap.newError(
-        err.asError()->tag(), err.asError()->message(), traceOf(f, throwPc));
-    if (withTrace) err = Value::object(withTrace);
-  }
-  f.error = err;
+  // Uncaught: the fiber faults. Every raised value already carries its trace
+  // (withTrace above); only an out-of-memory fallback may lack one.
+  f.error = pendingThrow;
   running = nullptr;
   endFiber(f, FiberState::Fault);
   result.status = RunStatus::Fault;

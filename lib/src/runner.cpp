@@ -218,7 +218,10 @@ Result<RunReport> Runner::run() {
           if (Status s = spawnRule(i); !s) return s.takeError();
     rt.tick();
     rt.gc(recordEnded);
-    if (rt.instructionLimitReached()) {
+    // The cap ends the run only if it cut something short: a run whose
+    // fibers all finished within it goes on as it would without it (rules
+    // re-spawned at the next tick are live and end it then).
+    if (rt.instructionLimitReached() && rt.liveFibers() > 0) {
       rt.faultAll(ErrorTag::Timeout,
                   "instruction limit " +
                       std::to_string(rt.config().maxInstructions) +

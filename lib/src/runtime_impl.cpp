@@ -292,7 +292,10 @@ void RuntimeImpl::faultAll(ErrorTag tag, std::string_view message) {
       }
       f.awaiting = 0;
     }
-    const uint32_t pc = f.frames.empty() ? 0 : f.frames.back().pc;
+    // A fiber in an await (waiting, or holding a rejection not yet
+    // delivered) has its pc one past the await: trace the await.
+    uint32_t pc = f.frames.empty() ? 0 : f.frames.back().pc;
+    if ((f.state == FiberState::Waiting || f.hasPendingThrow) && pc > 0) --pc;
     f.error = makeError(f, pc, tag, std::string(message));
     endFiber(f, FiberState::Fault);
   }
@@ -322,6 +325,13 @@ Value RuntimeImpl::makeError(Fiber& f, uint32_t pc, ErrorTag tag,
   ErrorObject* err = msg ? heap.newError(tag, msg, traceOf(f, pc)) : nullptr;
   if (!err) return Value::object(const_cast<ErrorObject*>(outOfMemoryError));
   return Value::object(err);
+}
+
+Value RuntimeImpl::withTrace(Fiber& f, uint32_t pc, const Value& error) {
+  const ErrorObject* e = error.asError();
+  if (e->hasTrace()) return error;
+  ErrorObject* traced = heap.newError(e->tag(), e->message(), traceOf(f, pc));
+  return traced ? Value::object(traced) : error;
 }
 
 Value RuntimeImpl::makeErrorNoTrace(ErrorTag tag, std::string_view message) {

@@ -126,6 +126,11 @@ class RuntimeImpl {
   // A fresh error value with the fiber's current trace (top frame at pc).
   Value makeError(Fiber& f, uint32_t pc, ErrorTag tag, std::string message);
   Value makeErrorNoTrace(ErrorTag tag, std::string_view message);
+  // An error value as raised at pc: the value itself if it already has a
+  // trace (a re-thrown error keeps its first one), else a traced copy
+  // (constants stay immutable). The copy falls back to the value when the
+  // heap is full.
+  Value withTrace(Fiber& f, uint32_t pc, const Value& error);
   std::vector<TraceFrame> traceOf(const Fiber& f, uint32_t pc) const;
   // Grows the fiber stack to hold at least `needed` values.
   bool growStack(Fiber& f, uint64_t needed);
