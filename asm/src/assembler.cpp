@@ -590,8 +590,7 @@ void Assembler::instruction(const Token& head) {
   in.op = static_cast<uint8_t>(info->op);
   int32_t* slots[3] = {&in.a, &in.b, &in.c};
   const auto pc = static_cast<uint32_t>(fn_.fn.code.size());
-  const bool async =
-      info->op == Opcode::HostCallAsync || info->op == Opcode::HostCallArgsAsync;
+  const bool async = info->host == HostMode::Async;
   std::optional<uint32_t> callee;
   std::string calleeName;
   bool typed = false;

@@ -86,8 +86,7 @@ std::string Disassembler::render(const Function& f,
   if (!info) return {};
   const int32_t ops[3] = {in.a, in.b, in.c};
   std::string text(info->mnemonic);
-  bool async =
-      info->op == Opcode::HostCallAsync || info->op == Opcode::HostCallArgsAsync;
+  const bool async = info->host == HostMode::Async;
   bool usesCallSite = false;
   for (int k = 0; k < 3; ++k) {
     int32_t v = ops[k];

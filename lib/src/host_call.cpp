@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "brainvm/opcodes.h"
 #include "runtime_impl.h"
 
 namespace brainvm {
@@ -46,7 +47,8 @@ bool RuntimeImpl::callHostWithMap(Fiber& f, const HostFunction& h,
                                   uint32_t pc, Value& out) {
   if (!map.isMap()) {
     out = makeError(f, pc, ErrorTag::ScriptError,
-                    std::string(h.async ? "host_call_async" : "host_call") +
+                    std::string(mnemonicOf(h.async ? Opcode::HostCallAsync
+                                                   : Opcode::HostCall)) +
                         ": expected a map of arguments, got " +
                         std::string(kindName(map.kind())));
     return false;

@@ -40,6 +40,14 @@ inline bool isIntegral(double d) {
 
 std::string describe(const Value& v) { return std::string(kindName(v.kind())); }
 
+// "list_get: index must be an integer": the mnemonic from the opcode table.
+std::string opMessage(Opcode op, const std::string& what) {
+  std::string out(mnemonicOf(op));
+  out += ": ";
+  out += what;
+  return out;
+}
+
 // Inline semantics of intrinsic host functions on two numbers.
 inline Value applyIntrinsic(Intrinsic op, double x, double y) {
   switch (op) {
@@ -107,6 +115,9 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
     pendingThrow = makeError(f, throwPc, tag, (msg));   \
     goto do_throw;                                      \
   } while (0)
+  // A ScriptError of the instruction `op`, its message led by the mnemonic.
+#define RAISE_OP(op, msg) \
+  RAISE(ErrorTag::ScriptError, opMessage(Opcode::op, (msg)))
 #define OUT_OF_MEMORY() RAISE(ErrorTag::ScriptError, heap.failureReason())
   // Throw an error value that already carries its trace (state saved).
 #define THROW_VALUE(err)                                \
@@ -188,7 +199,8 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
     goto dispatch_op;      \
   } while (0)
 #define CASE(name) case kDense##name:
-#define FUSED_CASE(x, y, t, o) case fusedOpcode(x, y, t, o):
+#define FUSED_CASE(x, y, t, o)                                  \
+  case fusedOpcode(FusedMeta::x, FusedMeta::y, FusedMeta::t, FusedMeta::o):
 #endif
 
 #if BVM_COMPUTED_GOTO
@@ -400,12 +412,12 @@ dispatch_op:
   CASE(Await) {
     const Value hv = sp[-1];
     if (BVM_UNLIKELY(!hv.isHandle()))
-      RAISE(ErrorTag::ScriptError,
-            "await: expected a handle, got " + describe(hv));
+      RAISE_OP(Await,
+            "expected a handle, got " + describe(hv));
     HandleRecord* h = findHandle(hv.asHandle());
     if (BVM_UNLIKELY(!h))
-      RAISE(ErrorTag::ScriptError,
-            "await: unknown handle " + std::to_string(hv.asHandle()));
+      RAISE_OP(Await,
+            "unknown handle " + std::to_string(hv.asHandle()));
     switch (h->state) {
       case HandleState::Resolved:
         sp[-1] = h->result;
@@ -458,8 +470,8 @@ dispatch_op:
     Value v = *--sp;
     if (BVM_UNLIKELY(!v.isError())) {
       ++sp;  // keep it rooted while the error is built
-      RAISE(ErrorTag::ScriptError,
-            "throw: expected an error value, got " + describe(v));
+      RAISE_OP(Throw,
+            "expected an error value, got " + describe(v));
     }
     SAVE_STATE();
     throwPc = PC();
@@ -499,8 +511,8 @@ dispatch_op:
   CASE(ListPush) {
     const Value l = sp[-2];
     if (BVM_UNLIKELY(!l.isList()))
-      RAISE(ErrorTag::ScriptError,
-            "list_push: expected a list, got " + describe(l));
+      RAISE_OP(ListPush,
+            "expected a list, got " + describe(l));
     if (!heap.listPush(l.asList(), sp[-1])) OUT_OF_MEMORY();
     --sp;
     ++ip;
@@ -511,21 +523,21 @@ dispatch_op:
     const Value l = sp[-2];
     const Value i = sp[-1];
     if (BVM_UNLIKELY(!l.isList()))
-      RAISE(ErrorTag::ScriptError,
-            "list_get: expected a list, got " + describe(l));
+      RAISE_OP(ListGet,
+            "expected a list, got " + describe(l));
     if (BVM_UNLIKELY(!i.isNumber()))
-      RAISE(ErrorTag::ScriptError,
-            "list_get: index must be a number, got " + describe(i));
+      RAISE_OP(ListGet,
+            "index must be a number, got " + describe(i));
     const double d = i.asNumber();
     ListObject* list = l.asList();
     Value item;  // nil outside [0, length)
     if (d >= 0 && d < list->size()) {
       const uint32_t index = static_cast<uint32_t>(d);
       if (BVM_UNLIKELY(index != d))
-        RAISE(ErrorTag::ScriptError, "list_get: index must be an integer");
+        RAISE_OP(ListGet, "index must be an integer");
       item = list->at(index);
     } else if (BVM_UNLIKELY(!isIntegral(d))) {
-      RAISE(ErrorTag::ScriptError, "list_get: index must be an integer");
+      RAISE_OP(ListGet, "index must be an integer");
     }
     --sp;
     sp[-1] = item;
@@ -536,22 +548,22 @@ dispatch_op:
     const Value l = sp[-3];
     const Value i = sp[-2];
     if (BVM_UNLIKELY(!l.isList()))
-      RAISE(ErrorTag::ScriptError,
-            "list_set: expected a list, got " + describe(l));
+      RAISE_OP(ListSet,
+            "expected a list, got " + describe(l));
     if (BVM_UNLIKELY(!i.isNumber()))
-      RAISE(ErrorTag::ScriptError,
-            "list_set: index must be a number, got " + describe(i));
+      RAISE_OP(ListSet,
+            "index must be a number, got " + describe(i));
     const double d = i.asNumber();
     if (BVM_UNLIKELY(!isIntegral(d)))
-      RAISE(ErrorTag::ScriptError, "list_set: index must be an integer");
+      RAISE_OP(ListSet, "index must be an integer");
     ListObject* list = l.asList();
     if (d >= 0 && d < list->size()) {
       list->at(static_cast<uint32_t>(d)) = sp[-1];
     } else if (d == list->size()) {
       if (!heap.listPush(list, sp[-1])) OUT_OF_MEMORY();
     } else {
-      RAISE(ErrorTag::ScriptError,
-            "list_set: index " + std::to_string(static_cast<int64_t>(d)) +
+      RAISE_OP(ListSet,
+            "index " + std::to_string(static_cast<int64_t>(d)) +
                 " out of range for a list of length " +
                 std::to_string(list->size()));
     }
@@ -563,8 +575,8 @@ dispatch_op:
   CASE(ListLen) {
     const Value l = sp[-1];
     if (BVM_UNLIKELY(!l.isList()))
-      RAISE(ErrorTag::ScriptError,
-            "list_len: expected a list, got " + describe(l));
+      RAISE_OP(ListLen,
+            "expected a list, got " + describe(l));
     sp[-1] = Value::number(l.asList()->size());
     ++ip;
     DISPATCH();
@@ -577,17 +589,16 @@ dispatch_op:
     GC_SAFEPOINT();
     DISPATCH();
   }
-#define CHECK_MAP_ARGS(mnemonic, mapValue, keyValue)                         \
+#define CHECK_MAP_ARGS(op, mapValue, keyValue)                               \
   do {                                                                       \
     if (BVM_UNLIKELY(!(mapValue).isMap()))                                   \
-      RAISE(ErrorTag::ScriptError,                                           \
-            mnemonic ": expected a map, got " + describe(mapValue));         \
+      RAISE_OP(op, "expected a map, got " + describe(mapValue));             \
     if (BVM_UNLIKELY(!(keyValue).isNumber() && !(keyValue).isString()))     \
-      RAISE(ErrorTag::ScriptError, mnemonic                                  \
-            ": key must be a string or number, got " + describe(keyValue));  \
+      RAISE_OP(op,                                                           \
+               "key must be a string or number, got " + describe(keyValue)); \
   } while (0)
   CASE(MapSet) {
-    CHECK_MAP_ARGS("map_set", sp[-3], sp[-2]);
+    CHECK_MAP_ARGS(MapSet, sp[-3], sp[-2]);
     if (!heap.mapSet(sp[-3].asMap(), sp[-2], sp[-1])) OUT_OF_MEMORY();
     sp -= 2;
     ++ip;
@@ -595,7 +606,7 @@ dispatch_op:
     DISPATCH();
   }
   CASE(MapGet) {
-    CHECK_MAP_ARGS("map_get", sp[-2], sp[-1]);
+    CHECK_MAP_ARGS(MapGet, sp[-2], sp[-1]);
     const Value* v = sp[-2].asMap()->find(sp[-1]);
     --sp;
     sp[-1] = v ? *v : Value();
@@ -603,7 +614,7 @@ dispatch_op:
     DISPATCH();
   }
   CASE(MapHas) {
-    CHECK_MAP_ARGS("map_has", sp[-2], sp[-1]);
+    CHECK_MAP_ARGS(MapHas, sp[-2], sp[-1]);
     const bool has = sp[-2].asMap()->find(sp[-1]) != nullptr;
     --sp;
     sp[-1] = Value::boolean(has);
@@ -611,7 +622,7 @@ dispatch_op:
     DISPATCH();
   }
   CASE(MapDelete) {
-    CHECK_MAP_ARGS("map_delete", sp[-2], sp[-1]);
+    CHECK_MAP_ARGS(MapDelete, sp[-2], sp[-1]);
     heap.mapDelete(sp[-2].asMap(), sp[-1]);
     --sp;
     ++ip;
@@ -622,8 +633,8 @@ dispatch_op:
     Value* pairs = sp - 2 * count;
     for (uint32_t i = 0; i < count; ++i)
       if (BVM_UNLIKELY(!pairs[2 * i].isString()))
-        RAISE(ErrorTag::ScriptError,
-              "struct_new: field name must be a string, got " +
+        RAISE_OP(StructNew,
+              "field name must be a string, got " +
                   describe(pairs[2 * i]));
     const StringObject* typeName =
         ip->c == 1 ? consts[ip->b].asString() : nullptr;
@@ -642,11 +653,11 @@ dispatch_op:
     const Value s = sp[-2];
     const Value name = sp[-1];
     if (BVM_UNLIKELY(!s.isStruct()))
-      RAISE(ErrorTag::ScriptError,
-            "struct_get: expected a struct, got " + describe(s));
+      RAISE_OP(StructGet,
+            "expected a struct, got " + describe(s));
     if (BVM_UNLIKELY(!name.isString()))
-      RAISE(ErrorTag::ScriptError,
-            "struct_get: field name must be a string, got " + describe(name));
+      RAISE_OP(StructGet,
+            "field name must be a string, got " + describe(name));
     const Value* v = s.asStruct()->find(name.asString()->view());
     --sp;
     sp[-1] = v ? *v : Value();
@@ -657,11 +668,11 @@ dispatch_op:
     const Value s = sp[-3];
     const Value name = sp[-2];
     if (BVM_UNLIKELY(!s.isStruct()))
-      RAISE(ErrorTag::ScriptError,
-            "struct_set: expected a struct, got " + describe(s));
+      RAISE_OP(StructSet,
+            "expected a struct, got " + describe(s));
     if (BVM_UNLIKELY(!name.isString()))
-      RAISE(ErrorTag::ScriptError,
-            "struct_set: field name must be a string, got " + describe(name));
+      RAISE_OP(StructSet,
+            "field name must be a string, got " + describe(name));
     if (!heap.structSet(s.asStruct(), name.asString(), sp[-1]))
       OUT_OF_MEMORY();
     sp -= 2;
@@ -673,8 +684,8 @@ dispatch_op:
     const Value obj = sp[-2];
     const Value name = sp[-1];
     if (BVM_UNLIKELY(!name.isString()))
-      RAISE(ErrorTag::ScriptError,
-            "get_field: field name must be a string, got " + describe(name));
+      RAISE_OP(GetField,
+            "field name must be a string, got " + describe(name));
     const Value* v =
         obj.isStruct() ? obj.asStruct()->find(name.asString()->view()) : nullptr;
     --sp;
@@ -686,10 +697,10 @@ dispatch_op:
     const Value obj = sp[-3];
     const Value name = sp[-2];
     if (BVM_UNLIKELY(!name.isString()))
-      RAISE(ErrorTag::ScriptError,
-            "set_field: field name must be a string, got " + describe(name));
+      RAISE_OP(SetField,
+            "field name must be a string, got " + describe(name));
     if (BVM_UNLIKELY(!obj.isStruct()))
-      RAISE(ErrorTag::ScriptError, "set_field: cannot set field '" +
+      RAISE_OP(SetField, "cannot set field '" +
                                        std::string(name.asString()->view()) +
                                        "' on a " + describe(obj));
     Value v = sp[-1];
@@ -731,19 +742,19 @@ dispatch_op:
   } while (0)
 #define FUSED_HANDLER(X, Y, T, O)                                           \
   FUSED_CASE(X, Y, T, O) {                                                  \
-    constexpr FusedMeta::Tail tail_ = static_cast<FusedMeta::Tail>(T);      \
+    constexpr FusedMeta::Tail tail_ = FusedMeta::T;                         \
     constexpr uint32_t extra = FusedMeta::length(tail_) - 1;                \
     if (BVM_UNLIKELY(budget <= extra))                                      \
       RUN_PLAIN(FusedMeta::firstOp(ip->b));                                 \
     Value x, y;                                                             \
-    FUSED_OPERAND(X, ip[0].a, x);                                           \
-    FUSED_OPERAND(Y, ip[1].a, y);                                           \
+    FUSED_OPERAND(FusedMeta::X, ip[0].a, x);                                \
+    FUSED_OPERAND(FusedMeta::Y, ip[1].a, y);                                \
     if (BVM_UNLIKELY(!x.isNumber() || !y.isNumber()))                       \
       RUN_PLAIN(FusedMeta::firstOp(ip->b));                                 \
     Value r;                                                                \
-    if constexpr ((O) == FusedMeta::AddOp)                                  \
+    if constexpr (FusedMeta::O == FusedMeta::AddOp)                         \
       r = Value::number(x.asNumber() + y.asNumber());                       \
-    else if constexpr ((O) == FusedMeta::LtOp)                              \
+    else if constexpr (FusedMeta::O == FusedMeta::LtOp)                     \
       r = Value::boolean(x.asNumber() < y.asNumber());                      \
     else if (BVM_LIKELY(intrinsicApplies(static_cast<Intrinsic>(ip->c),     \
                                          y.asNumber())))                    \
@@ -884,6 +895,7 @@ finish:
 #undef PC
 #undef RAISE
 #undef OUT_OF_MEMORY
+#undef RAISE_OP
 #undef THROW_VALUE
 #undef GC_SAFEPOINT
 #undef CHECK_CANCELLED

@@ -12,233 +12,109 @@
 
 namespace brainvm {
 
-enum DenseOp : uint8_t {
-  kDenseInvalid = 0,
-#define BRAINVM_DENSE_ENUM(num, name, ...) kDense##name,
-  BRAINVM_OPCODES(BRAINVM_DENSE_ENUM)
-#undef BRAINVM_DENSE_ENUM
-  kDenseCount,
-  // Superinstructions: two operand loads (load_local, load_var or
-  // push_const), a host_call_args to a built-in intrinsic with 2 arguments,
-  // and optionally a store_local, store_var or jmp_if_false consuming the
-  // result. One dense opcode per (operand, operand, tail) combination. A
-  // fused opcode replaces only the opcode of the first instruction; the
-  // instructions after it stay in place, so jumps into the middle still work.
-  // The first instruction keeps its operand `a`; `b` holds the FusedMeta bits
-  // and `c` the intrinsic (b and c are 0 in the three load opcodes).
-  kDenseFusedBase = kDenseCount,
-  // List and accumulation sequences, all on locals:
-  //   load_local L; load_local I; list_get            -> ListGetLocals
-  //   load_local L; load_local V; list_push; pop      -> ListPushLocalsPop
-  //   host_call_args <add> 2; store_local T           -> AddStoreLocal
-  // Like the group above they replace only the first instruction's opcode
-  // and keep its operands.
-  kDenseListGetLocals = kDenseFusedBase + 162,
-  kDenseListPushLocalsPop,
-  kDenseAddStoreLocal,
-  kDenseTotal
-};
+// The fused family "operand, operand, intrinsic host call [, tail]" has one
+// dense opcode per combination of its dimensions, generated from these
+// lists: the first and second operand's kind, the tail that consumes the
+// result, and the operation (the two commonest intrinsics get handlers
+// specialised at compile time; the others read theirs from the instruction).
+// Adding a tail kind is one line in BRAINVM_FUSED_TAILS plus its handling in
+// the interpreter's FUSED_HANDLER.
+#define BRAINVM_FUSED_TAILS(X, ...)                                  \
+  X(__VA_ARGS__, Push)            /* push the result */             \
+  X(__VA_ARGS__, StoreLocal)      /* store_local */                 \
+  X(__VA_ARGS__, StoreVar)        /* store_var */                   \
+  X(__VA_ARGS__, BranchFalse)     /* jmp_if_false */                \
+  X(__VA_ARGS__, StoreLocalJump)  /* store_local; jmp (back edge) */ \
+  X(__VA_ARGS__, StoreVarJump)    /* store_var; jmp */
+#define BRAINVM_FUSED_OPS(X, ...) \
+  X(__VA_ARGS__, AnyIntrinsic) X(__VA_ARGS__, AddOp) X(__VA_ARGS__, LtOp)
 
-// Every (x, y, tail, operation) combination, for generating handlers. The
-// operation is specialised for the two commonest intrinsics (FusedMeta::Op);
-// the others are selected at run time from the instruction's `c`.
+// V(first, second, tail, op) for every combination, in dense-opcode order.
+// (One macro per dimension: a macro cannot expand inside itself.)
 #define BRAINVM_FUSED_VARIANTS(V) \
-  V(0, 0, 0, 0) \
-  V(0, 0, 0, 1) \
-  V(0, 0, 0, 2) \
-  V(0, 0, 1, 0) \
-  V(0, 0, 1, 1) \
-  V(0, 0, 1, 2) \
-  V(0, 0, 2, 0) \
-  V(0, 0, 2, 1) \
-  V(0, 0, 2, 2) \
-  V(0, 0, 3, 0) \
-  V(0, 0, 3, 1) \
-  V(0, 0, 3, 2) \
-  V(0, 0, 4, 0) \
-  V(0, 0, 4, 1) \
-  V(0, 0, 4, 2) \
-  V(0, 0, 5, 0) \
-  V(0, 0, 5, 1) \
-  V(0, 0, 5, 2) \
-  V(0, 1, 0, 0) \
-  V(0, 1, 0, 1) \
-  V(0, 1, 0, 2) \
-  V(0, 1, 1, 0) \
-  V(0, 1, 1, 1) \
-  V(0, 1, 1, 2) \
-  V(0, 1, 2, 0) \
-  V(0, 1, 2, 1) \
-  V(0, 1, 2, 2) \
-  V(0, 1, 3, 0) \
-  V(0, 1, 3, 1) \
-  V(0, 1, 3, 2) \
-  V(0, 1, 4, 0) \
-  V(0, 1, 4, 1) \
-  V(0, 1, 4, 2) \
-  V(0, 1, 5, 0) \
-  V(0, 1, 5, 1) \
-  V(0, 1, 5, 2) \
-  V(0, 2, 0, 0) \
-  V(0, 2, 0, 1) \
-  V(0, 2, 0, 2) \
-  V(0, 2, 1, 0) \
-  V(0, 2, 1, 1) \
-  V(0, 2, 1, 2) \
-  V(0, 2, 2, 0) \
-  V(0, 2, 2, 1) \
-  V(0, 2, 2, 2) \
-  V(0, 2, 3, 0) \
-  V(0, 2, 3, 1) \
-  V(0, 2, 3, 2) \
-  V(0, 2, 4, 0) \
-  V(0, 2, 4, 1) \
-  V(0, 2, 4, 2) \
-  V(0, 2, 5, 0) \
-  V(0, 2, 5, 1) \
-  V(0, 2, 5, 2) \
-  V(1, 0, 0, 0) \
-  V(1, 0, 0, 1) \
-  V(1, 0, 0, 2) \
-  V(1, 0, 1, 0) \
-  V(1, 0, 1, 1) \
-  V(1, 0, 1, 2) \
-  V(1, 0, 2, 0) \
-  V(1, 0, 2, 1) \
-  V(1, 0, 2, 2) \
-  V(1, 0, 3, 0) \
-  V(1, 0, 3, 1) \
-  V(1, 0, 3, 2) \
-  V(1, 0, 4, 0) \
-  V(1, 0, 4, 1) \
-  V(1, 0, 4, 2) \
-  V(1, 0, 5, 0) \
-  V(1, 0, 5, 1) \
-  V(1, 0, 5, 2) \
-  V(1, 1, 0, 0) \
-  V(1, 1, 0, 1) \
-  V(1, 1, 0, 2) \
-  V(1, 1, 1, 0) \
-  V(1, 1, 1, 1) \
-  V(1, 1, 1, 2) \
-  V(1, 1, 2, 0) \
-  V(1, 1, 2, 1) \
-  V(1, 1, 2, 2) \
-  V(1, 1, 3, 0) \
-  V(1, 1, 3, 1) \
-  V(1, 1, 3, 2) \
-  V(1, 1, 4, 0) \
-  V(1, 1, 4, 1) \
-  V(1, 1, 4, 2) \
-  V(1, 1, 5, 0) \
-  V(1, 1, 5, 1) \
-  V(1, 1, 5, 2) \
-  V(1, 2, 0, 0) \
-  V(1, 2, 0, 1) \
-  V(1, 2, 0, 2) \
-  V(1, 2, 1, 0) \
-  V(1, 2, 1, 1) \
-  V(1, 2, 1, 2) \
-  V(1, 2, 2, 0) \
-  V(1, 2, 2, 1) \
-  V(1, 2, 2, 2) \
-  V(1, 2, 3, 0) \
-  V(1, 2, 3, 1) \
-  V(1, 2, 3, 2) \
-  V(1, 2, 4, 0) \
-  V(1, 2, 4, 1) \
-  V(1, 2, 4, 2) \
-  V(1, 2, 5, 0) \
-  V(1, 2, 5, 1) \
-  V(1, 2, 5, 2) \
-  V(2, 0, 0, 0) \
-  V(2, 0, 0, 1) \
-  V(2, 0, 0, 2) \
-  V(2, 0, 1, 0) \
-  V(2, 0, 1, 1) \
-  V(2, 0, 1, 2) \
-  V(2, 0, 2, 0) \
-  V(2, 0, 2, 1) \
-  V(2, 0, 2, 2) \
-  V(2, 0, 3, 0) \
-  V(2, 0, 3, 1) \
-  V(2, 0, 3, 2) \
-  V(2, 0, 4, 0) \
-  V(2, 0, 4, 1) \
-  V(2, 0, 4, 2) \
-  V(2, 0, 5, 0) \
-  V(2, 0, 5, 1) \
-  V(2, 0, 5, 2) \
-  V(2, 1, 0, 0) \
-  V(2, 1, 0, 1) \
-  V(2, 1, 0, 2) \
-  V(2, 1, 1, 0) \
-  V(2, 1, 1, 1) \
-  V(2, 1, 1, 2) \
-  V(2, 1, 2, 0) \
-  V(2, 1, 2, 1) \
-  V(2, 1, 2, 2) \
-  V(2, 1, 3, 0) \
-  V(2, 1, 3, 1) \
-  V(2, 1, 3, 2) \
-  V(2, 1, 4, 0) \
-  V(2, 1, 4, 1) \
-  V(2, 1, 4, 2) \
-  V(2, 1, 5, 0) \
-  V(2, 1, 5, 1) \
-  V(2, 1, 5, 2) \
-  V(2, 2, 0, 0) \
-  V(2, 2, 0, 1) \
-  V(2, 2, 0, 2) \
-  V(2, 2, 1, 0) \
-  V(2, 2, 1, 1) \
-  V(2, 2, 1, 2) \
-  V(2, 2, 2, 0) \
-  V(2, 2, 2, 1) \
-  V(2, 2, 2, 2) \
-  V(2, 2, 3, 0) \
-  V(2, 2, 3, 1) \
-  V(2, 2, 3, 2) \
-  V(2, 2, 4, 0) \
-  V(2, 2, 4, 1) \
-  V(2, 2, 4, 2) \
-  V(2, 2, 5, 0) \
-  V(2, 2, 5, 1) \
-  V(2, 2, 5, 2)
+  BVM_FUSED_FIRST(V, Local) BVM_FUSED_FIRST(V, Var) BVM_FUSED_FIRST(V, Const)
+#define BVM_FUSED_FIRST(V, x) \
+  BVM_FUSED_SECOND(V, x, Local) BVM_FUSED_SECOND(V, x, Var) \
+  BVM_FUSED_SECOND(V, x, Const)
+#define BVM_FUSED_SECOND(V, x, y) BRAINVM_FUSED_TAILS(BVM_FUSED_TAIL, V, x, y)
+#define BVM_FUSED_TAIL(V, x, y, t) BRAINVM_FUSED_OPS(BVM_FUSED_OP, V, x, y, t)
+#define BVM_FUSED_OP(V, x, y, t, o) V(x, y, t, o)
 
-
-
-inline constexpr uint8_t fusedOpcode(int x, int y, int tail, int op) {
-  return static_cast<uint8_t>(kDenseFusedBase + ((x * 3 + y) * 6 + tail) * 3 +
-                              op);
-}
-
-// Packed into Instr::b of a kDenseFusedBinop (b is unused by the three load
-// opcodes, which the verifier requires to have b == 0).
+// What a fused opcode's dimensions mean, and how the fused instruction
+// carries them. A fused opcode replaces only the opcode of the first
+// instruction; the instructions after it stay in place, so jumps into the
+// middle still work. The first instruction keeps its operand `a`; `b` holds
+// the FusedMeta bits (b is 0 in the three load opcodes, which the verifier
+// requires) and `c` the intrinsic (for AnyIntrinsic).
 struct FusedMeta {
-  enum Operand : uint8_t { Local = 0, Var = 1, Const = 2 };
-  enum Tail : uint8_t {
-    Push = 0,
-    StoreLocal = 1,
-    StoreVar = 2,
-    BranchFalse = 3,
-    StoreLocalJump = 4,  // store_local then jmp (a loop's back edge)
-    StoreVarJump = 5,    // store_var then jmp
-  };
-  enum Op : uint8_t { AnyIntrinsic = 0, AddOp = 1, LtOp = 2 };
+  enum Operand : uint8_t { Local, Var, Const, kOperandCount };
+#define BVM_FUSED_ENUM_ENTRY(unused, name) name,
+  enum Tail : uint8_t { BRAINVM_FUSED_TAILS(BVM_FUSED_ENUM_ENTRY, ~) kTailCount };
+  enum Op : uint8_t { BRAINVM_FUSED_OPS(BVM_FUSED_ENUM_ENTRY, ~) kOpCount };
+#undef BVM_FUSED_ENUM_ENTRY
+  static constexpr int kVariantCount = kOperandCount * kOperandCount *
+                                       kTailCount * kOpCount;
+
+  static constexpr int kOperandBits = 2;
+  static constexpr int kTailBits = 3;
+  static_assert(kOperandCount <= (1 << kOperandBits));
+  static_assert(kTailCount <= (1 << kTailBits));
+  static constexpr int32_t kOperandMask = (1 << kOperandBits) - 1;
+  static constexpr int32_t kTailMask = (1 << kTailBits) - 1;
+  static constexpr int kXShift = 8;  // above the first instruction's opcode
+  static constexpr int kYShift = kXShift + kOperandBits;
+  static constexpr int kTailShift = kYShift + kOperandBits;
+
   static int32_t pack(uint8_t firstOp, Operand x, Operand y, Tail tail) {
-    return static_cast<int32_t>(firstOp | (x << 8) | (y << 10) | (tail << 12));
+    return static_cast<int32_t>(firstOp | (x << kXShift) | (y << kYShift) |
+                                (tail << kTailShift));
   }
   static uint8_t firstOp(int32_t m) { return static_cast<uint8_t>(m & 0xff); }
-  static Operand x(int32_t m) { return static_cast<Operand>((m >> 8) & 3); }
-  static Operand y(int32_t m) { return static_cast<Operand>((m >> 10) & 3); }
-  static Tail tail(int32_t m) { return static_cast<Tail>((m >> 12) & 7); }
+  static Operand x(int32_t m) {
+    return static_cast<Operand>((m >> kXShift) & kOperandMask);
+  }
+  static Operand y(int32_t m) {
+    return static_cast<Operand>((m >> kYShift) & kOperandMask);
+  }
+  static Tail tail(int32_t m) {
+    return static_cast<Tail>((m >> kTailShift) & kTailMask);
+  }
   // Original instructions covered: 3 without a tail, 4 with one, 5 with a
   // store and a jump.
   static constexpr uint32_t length(Tail t) {
     return t == Push ? 3 : (t == StoreLocalJump || t == StoreVarJump) ? 5 : 4;
   }
 };
+
+enum DenseOp : uint8_t {
+  kDenseInvalid = 0,
+#define BRAINVM_DENSE_ENUM(num, name, ...) kDense##name,
+  BRAINVM_OPCODES(BRAINVM_DENSE_ENUM)
+#undef BRAINVM_DENSE_ENUM
+  kDenseCount,
+  // The fused family above: kDenseFusedBase + fusedIndex(x, y, tail, op).
+  kDenseFusedBase = kDenseCount,
+  // List and accumulation sequences, all on locals:
+  //   load_local L; load_local I; list_get            -> ListGetLocals
+  //   load_local L; load_local V; list_push; pop      -> ListPushLocalsPop
+  //   host_call_args <add> 2; store_local T           -> AddStoreLocal
+  // Like the family above they replace only the first instruction's opcode
+  // and keep its operands.
+  kDenseListGetLocals = kDenseFusedBase + FusedMeta::kVariantCount,
+  kDenseListPushLocalsPop,
+  kDenseAddStoreLocal,
+  kDenseTotal
+};
+static_assert(kDenseTotal <= 256, "dense opcodes must fit in Instr::op");
+
+inline constexpr uint8_t fusedOpcode(FusedMeta::Operand x, FusedMeta::Operand y,
+                                     FusedMeta::Tail tail, FusedMeta::Op op) {
+  return static_cast<uint8_t>(
+      kDenseFusedBase +
+      ((x * FusedMeta::kOperandCount + y) * FusedMeta::kTailCount + tail) *
+          FusedMeta::kOpCount +
+      op);
+}
 
 using LinkedCode = std::vector<std::vector<Instr>>;
 

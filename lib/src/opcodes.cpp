@@ -6,13 +6,15 @@ namespace brainvm {
 namespace {
 
 constexpr OpcodeInfo kTable[] = {
-#define BRAINVM_OPCODE_INFO(num, name, mn, ka, kb, kc, pops, pushes, flow) \
+#define BRAINVM_OPCODE_INFO(num, name, mn, ka, kb, kc, pops, pushes, flow, \
+                            host)                                         \
   {Opcode::name,                                                          \
    mn,                                                                    \
    {OperandKind::ka, OperandKind::kb, OperandKind::kc},                   \
    pops,                                                                  \
    pushes,                                                                \
-   Flow::flow},
+   Flow::flow,                                                            \
+   HostMode::host},
     BRAINVM_OPCODES(BRAINVM_OPCODE_INFO)
 #undef BRAINVM_OPCODE_INFO
 };

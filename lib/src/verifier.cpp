@@ -1,8 +1,8 @@
 // The bytecode verifier. Every rule is derived from the opcode table in
-// opcodes.h: operand kinds drive the per-instruction checks, and the stack
-// effect (pops/pushes) plus Flow drive the stack-depth analysis. The only
-// facts the table cannot express are spelled out here: which host opcodes are
-// async, and that a `call`'s argc must match its callee.
+// opcodes.h: operand kinds and host modes drive the per-instruction checks,
+// and the stack effect (pops/pushes) plus Flow drive the stack-depth
+// analysis. The one fact the table cannot express is spelled out here: a
+// `call`'s argc must match its callee.
 #include "brainvm/verifier.h"
 
 #include <algorithm>
@@ -37,20 +37,6 @@ std::string plural(int64_t n, std::string_view word) {
   out += word;
   if (n != 1) out += 's';
   return out;
-}
-
-// Opcodes that need an async host import. Everything else with a Host
-// operand needs a sync one.
-bool isAsyncHostOpcode(Opcode op) {
-  return op == Opcode::HostCallAsync || op == Opcode::HostCallArgsAsync;
-}
-
-// Values popped by an instruction, in int64 so hostile operands cannot
-// overflow. Mirrors stackPops() from opcodes.h.
-int64_t popsOf(const OpcodeInfo& info, const Instr& in) {
-  if (info.pops == kPopsB) return in.b;
-  if (info.pops == kPopsTwiceA) return 2 * static_cast<int64_t>(in.a);
-  return info.pops;
 }
 
 // The operand slot of `kind` in `info`, or -1.
@@ -190,7 +176,7 @@ class Verifier {
   static const std::array<InstrCheck, 256>& instrChecks() {
     static constexpr std::array<InstrCheck, 256> kChecks = [] {
       std::array<InstrCheck, 256> t{};
-#define BRAINVM_INSTR_CHECK(num, name, mn, ka, kb, kc, pops, pushes, flow) \
+#define BRAINVM_INSTR_CHECK(num, name, mn, ka, kb, kc, ...) \
   t[num] = &Verifier::instrOk<OperandKind::ka, OperandKind::kb, OperandKind::kc>;
       BRAINVM_OPCODES(BRAINVM_INSTR_CHECK)
 #undef BRAINVM_INSTR_CHECK
@@ -314,7 +300,7 @@ class Verifier {
           });
         } else {
           const HostImport& h = p_.hostImports[static_cast<size_t>(v)];
-          const bool wantAsync = isAsyncHostOpcode(info.op);
+          const bool wantAsync = info.host == HostMode::Async;
           if (h.async != wantAsync)
             fail([&] {
               return std::string(h.async ? "async" : "sync") +
@@ -471,7 +457,7 @@ class Verifier {
       const Instr& in = fn.code[upc];
       const OpcodeInfo& info = *ops_[in.op];
       const int64_t d = state[upc].depth;
-      const int64_t pops = popsOf(info, in);
+      const int64_t pops = stackPops(info, in.a, in.b);
       if (pops > d) {
         found.push_back(functionDiag(
             f, pc,
@@ -529,7 +515,7 @@ class Verifier {
   static constexpr int64_t kUnseen = -1;
   struct PcState {
     int64_t depth = kUnseen;  // operand-stack depth on entry, once reached
-    bool wellFormed = false;  // passed checkInstr
+    bool wellFormed = false;  // every operand valid (instrOk/reportInstr)
     bool mismatchReported = false;
   };
 
