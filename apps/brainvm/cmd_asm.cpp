@@ -36,7 +36,7 @@ int runAsm(const AsmArgs& args, std::string& diagnostics) {
   int rc = readInput(args.input, text, diagnostics);
   if (rc != kExitOk) return rc;
   const std::string name = displayName(args.input);
-  LoadedProgram loaded = loadProgram(name, text, diagnostics);
+  ProgramInput loaded = loadProgram(name, text, diagnostics);
   if (loaded.exitCode != kExitOk) return loaded.exitCode;
   Program& program = *loaded.program;
   VerifyOptions vopts;

@@ -22,7 +22,7 @@ int runDisasm(const DisasmArgs& args, std::string& diagnostics) {
   std::string bytes;
   int rc = readInput(args.input, bytes, diagnostics);
   if (rc != kExitOk) return rc;
-  LoadedProgram loaded =
+  ProgramInput loaded =
       loadProgram(displayName(args.input), bytes, diagnostics);
   if (loaded.exitCode != kExitOk) return loaded.exitCode;
   return writeOutput(args.output, disassemble(*loaded.program), diagnostics);

@@ -164,7 +164,7 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
     if (inv.exitCode != kExitOk) return inv;
     sourceText = text;
   }
-  LoadedProgram loaded = loadProgram(name, sourceText, inv.diagnostics);
+  ProgramInput loaded = loadProgram(name, sourceText, inv.diagnostics);
   if (loaded.exitCode != kExitOk) {
     inv.exitCode = loaded.exitCode;
     return inv;
@@ -183,14 +183,19 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
   options.runtime.maxInstructions = limit;
   if (o.maxMemory != 0) options.runtime.maxHeapBytes = o.maxMemory;
   if (!o.entry.empty()) {
-    if (!program.findFunction(o.entry)) {
-      inv.diagnostics += "error: --entry: no function named '" + o.entry +
-                         "' in " + name + "\n";
+    std::optional<uint32_t> entry = program.findFunction(o.entry);
+    std::string problem;
+    if (!entry)
+      problem = "no function named '" + o.entry + "' in " + name;
+    else if (program.functions[*entry].numParams != 0)
+      problem = "function '" + o.entry +
+                "' takes parameters; an entry function takes none";
+    if (!problem.empty()) {
+      inv.diagnostics += "error: --entry: " + problem + "\n";
       inv.exitCode = kExitUsage;
       return inv;
     }
     options.entry = o.entry;
-    options.runtime.entrySuppliedExternally = true;
   }
   auto setupError = std::make_shared<std::string>();
   options.setup = [&inputs, setupError](Runtime& rt) -> Status {
@@ -221,7 +226,10 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
     trace = std::make_unique<TraceWriter>(program, *traceOut);
     options.observer = trace.get();
     TraceWriter* tw = trace.get();
-    options.onTickStart = [tw](uint64_t tick) { tw->onTickStart(tick); };
+    options.onTick = [tw](Runtime&, uint64_t tick) {
+      tw->onTickStart(tick);
+      return true;
+    };
   }
 
   spdlog::debug("run {}: {} functions, ticks {}, budget {}, seed {}", name,

@@ -5,6 +5,7 @@
 
 #include "brainvm/builtins.h"
 #include "brainvm/host.h"
+#include "brainvm/loaded_program.h"
 #include "brainvm/verifier.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -15,36 +16,12 @@ namespace brainvm::cli {
 
 namespace {
 
-// The host imports must exist in the built-in library with the same kind
-// (what `brainvm run` links against).
-bool checkImports(const Program& program, const std::string& name,
-                  std::string& diagnostics) {
-  BuiltinHost builtins;
-  HostRegistry registry;
-  if (!builtins.registerInto(registry).ok()) return true;  // nothing to check
-  bool ok = true;
-  for (const HostImport& imp : program.hostImports) {
-    const HostFunction* fn = registry.find(imp.name);
-    if (fn == nullptr) {
-      diagnostics +=
-          name + ": error: unknown host function '" + imp.name + "'\n";
-      ok = false;
-    } else if (fn->async != imp.async) {
-      diagnostics += name + ": error: host function '" + imp.name + "' is " +
-                     (fn->async ? "async" : "sync") + " but imported as " +
-                     (imp.async ? "async" : "sync") + "\n";
-      ok = false;
-    }
-  }
-  return ok;
-}
-
 int runVerify(const std::string& input, std::string& diagnostics) {
   std::string bytes;
   int rc = readInput(input, bytes, diagnostics);
   if (rc != kExitOk) return rc;
   const std::string name = displayName(input);
-  LoadedProgram loaded = loadProgram(name, bytes, diagnostics);
+  ProgramInput loaded = loadProgram(name, bytes, diagnostics);
   if (loaded.exitCode != kExitOk) return loaded.exitCode;
   Program& program = *loaded.program;
   VerifyOptions vopts;
@@ -54,7 +31,18 @@ int runVerify(const std::string& input, std::string& diagnostics) {
     diagnostics += formatError(verified.error());
     return kExitDataError;
   }
-  if (!checkImports(program, name, diagnostics)) return kExitDataError;
+  // The imports must be in the built-in library with the same kind (what
+  // `brainvm run` links against).
+  BuiltinHost builtins;
+  HostRegistry registry;
+  if (Status s = builtins.registerInto(registry); !s) {
+    diagnostics += formatError(s.error());
+    return kExitFault;
+  }
+  if (Status linked = checkImports(program, registry, name); !linked) {
+    diagnostics += formatError(linked.error());
+    return kExitDataError;
+  }
   size_t instructions = 0;
   for (const Function& f : program.functions) instructions += f.code.size();
   return writeOutput("-",

@@ -28,9 +28,9 @@ std::string formatError(const Error& error) {
   return out;
 }
 
-LoadedProgram loadProgram(const std::string& name, std::string_view bytes,
+ProgramInput loadProgram(const std::string& name, std::string_view bytes,
                           std::string& diagnostics) {
-  LoadedProgram loaded;
+  ProgramInput loaded;
   std::span<const uint8_t> raw(reinterpret_cast<const uint8_t*>(bytes.data()),
                                bytes.size());
   if (looksLikeImage(raw) || hasExtension(name, ".bvm")) {

@@ -13,7 +13,7 @@
 
 namespace brainvm::cli {
 
-struct LoadedProgram {
+struct ProgramInput {
   int exitCode = 0;  // kExitOk or kExitDataError
   std::optional<Program> program;
   bool fromImage = false;
@@ -22,7 +22,7 @@ struct LoadedProgram {
 // `name` is the file name used in diagnostics and debug info. Errors are
 // appended to `diagnostics`, one per line (assembly errors with the source
 // line and a caret).
-LoadedProgram loadProgram(const std::string& name, std::string_view bytes,
+ProgramInput loadProgram(const std::string& name, std::string_view bytes,
                           std::string& diagnostics);
 
 // Formats every diagnostic of an error, assembly errors with a caret line.

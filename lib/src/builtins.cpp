@@ -7,6 +7,7 @@
 #include <string>
 
 #include "brainvm/objects.h"
+#include "intrinsics.h"
 
 namespace brainvm {
 namespace {
@@ -126,7 +127,7 @@ Value fnConcat(HostCall& c, void*) {
   const Value& b = c.arg(1);
   if (a.isString() && b.isString()) {
     StringObject* s =
-        c.runtime().heap().newString2(a.stringView(), b.stringView());
+        c.runtime().heap().newConcatenation(a.stringView(), b.stringView());
     if (!s) {
       c.fail(std::string("concat: ") + c.runtime().heap().failureReason(),
              ErrorTag::ScriptError);
@@ -411,45 +412,60 @@ void BuiltinHost::completeTimersDue(Runtime& rt, uint64_t tick) {
   }
 }
 
-Status BuiltinHost::registerInto(HostRegistry& r) {
-  struct SyncEntry {
-    const char* name;
-    SyncHostFn fn;
-    Intrinsic intrinsic;
-  };
-  static const SyncEntry kSync[] = {
-      {"add", fnAdd, Intrinsic::Add},
-      {"sub", fnSub, Intrinsic::Sub},
-      {"mul", fnMul, Intrinsic::Mul},
-      {"div", fnDiv, Intrinsic::Div},
-      {"mod", fnMod, Intrinsic::Mod},
-      {"neg", fnNeg, Intrinsic::None},
-      {"eq", fnEq, Intrinsic::Eq},
-      {"neq", fnNeq, Intrinsic::Neq},
-      {"lt", fnLt, Intrinsic::Lt},
-      {"le", fnLe, Intrinsic::Le},
-      {"gt", fnGt, Intrinsic::Gt},
-      {"ge", fnGe, Intrinsic::Ge},
-      {"not", fnNot, Intrinsic::None},
-      {"concat", fnConcat, Intrinsic::None},
-      {"to_string", fnToString, Intrinsic::None},
-      {"to_number", fnToNumber, Intrinsic::None},
-      {"len", fnLen, Intrinsic::None},
-      {"print", fnPrint, Intrinsic::None},
-      {"error", fnError, Intrinsic::None},
-      {"error_tag", fnErrorTag, Intrinsic::None},
-      {"error_message", fnErrorMessage, Intrinsic::None},
-      {"assert", fnAssert, Intrinsic::None},
-      {"now", fnNow, Intrinsic::None},
-      {"tick", fnTick, Intrinsic::None},
-      {"random", fnRandom, Intrinsic::None},
-      {"random_int", fnRandomInt, Intrinsic::None},
-      {"fiber_id", fnFiberId, Intrinsic::None},
-      {"spawn", fnSpawn, Intrinsic::None},
-      {"cancel", fnCancel, Intrinsic::None},
-  };
+namespace {
+
+// The sync built-ins, with the intrinsic the interpreter may run inline.
+struct SyncEntry {
+  const char* name;
+  SyncHostFn fn;
+  Intrinsic intrinsic;
+};
+const SyncEntry kSync[] = {
+    {"add", fnAdd, Intrinsic::Add},
+    {"sub", fnSub, Intrinsic::Sub},
+    {"mul", fnMul, Intrinsic::Mul},
+    {"div", fnDiv, Intrinsic::Div},
+    {"mod", fnMod, Intrinsic::Mod},
+    {"neg", fnNeg, Intrinsic::None},
+    {"eq", fnEq, Intrinsic::Eq},
+    {"neq", fnNeq, Intrinsic::Neq},
+    {"lt", fnLt, Intrinsic::Lt},
+    {"le", fnLe, Intrinsic::Le},
+    {"gt", fnGt, Intrinsic::Gt},
+    {"ge", fnGe, Intrinsic::Ge},
+    {"not", fnNot, Intrinsic::None},
+    {"concat", fnConcat, Intrinsic::None},
+    {"to_string", fnToString, Intrinsic::None},
+    {"to_number", fnToNumber, Intrinsic::None},
+    {"len", fnLen, Intrinsic::None},
+    {"print", fnPrint, Intrinsic::None},
+    {"error", fnError, Intrinsic::None},
+    {"error_tag", fnErrorTag, Intrinsic::None},
+    {"error_message", fnErrorMessage, Intrinsic::None},
+    {"assert", fnAssert, Intrinsic::None},
+    {"now", fnNow, Intrinsic::None},
+    {"tick", fnTick, Intrinsic::None},
+    {"random", fnRandom, Intrinsic::None},
+    {"random_int", fnRandomInt, Intrinsic::None},
+    {"fiber_id", fnFiberId, Intrinsic::None},
+    {"spawn", fnSpawn, Intrinsic::None},
+    {"cancel", fnCancel, Intrinsic::None},
+};
+
+}  // namespace
+
+Intrinsic builtinIntrinsicOf(std::string_view name) {
   for (const SyncEntry& e : kSync)
-    if (Status s = r.addSync(e.name, e.fn, this, e.intrinsic); !s) return s;
+    if (e.name == name) return e.intrinsic;
+  return Intrinsic::None;
+}
+
+Status BuiltinHost::registerInto(HostRegistry& r) {
+  for (const SyncEntry& e : kSync)
+    if (Status s = r.addIntrinsic(e.name, e.fn, this,
+                                  static_cast<uint8_t>(e.intrinsic));
+        !s)
+      return s;
   if (Status s = r.addAsync("sleep", fnSleep, this); !s) return s;
   if (Status s = r.addAsync("delay", fnDelay, this); !s) return s;
   if (Status s = r.addAsync("fail_after", fnFailAfter, this); !s) return s;

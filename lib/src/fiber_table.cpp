@@ -1,6 +1,6 @@
 #include "fiber_table.h"
 
-#include "runtime_impl.h"
+#include "fiber.h"
 
 namespace brainvm {
 

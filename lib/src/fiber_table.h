@@ -1,7 +1,8 @@
 // The runtime's fibers by id: an open-addressing hash table of Fiber
-// pointers, and a small pool of ended fibers whose objects, stacks and frame
-// vectors are reused by the next spawns. Spawning and collecting many short
-// fibers (a brain's rules, every tick) then allocates nothing.
+// pointers, and a small pool of erased Fiber objects reused by the next
+// spawns (their stacks and frame vectors are pooled by the runtime, see
+// RuntimeImpl::releaseBuffers). Spawning and collecting many short fibers (a
+// brain's rules, every tick) then allocates nothing.
 #pragma once
 
 #include <cstddef>

@@ -45,9 +45,11 @@ void Heap::link(Object* o) {
   ++objects_;
 }
 
-StringObject* Heap::newString(std::string_view s) { return newString2(s, {}); }
+StringObject* Heap::newString(std::string_view s) {
+  return newConcatenation(s, {});
+}
 
-StringObject* Heap::newString2(std::string_view a, std::string_view b) {
+StringObject* Heap::newConcatenation(std::string_view a, std::string_view b) {
   uint64_t len = uint64_t(a.size()) + b.size();
   if (len > maxStringBytes_) {
     failure_ = "string too long";
@@ -152,10 +154,11 @@ bool Heap::listPushGrow(ListObject* list, const Value& v) {
 }
 
 bool Heap::structSet(StructObject* s, const StringObject* name, const Value& v) {
-  if (Value* existing = s->find(name->view())) {
-    *existing = v;
-    return true;
-  }
+  for (uint32_t i = 0; i < s->count_; ++i)
+    if (s->fields_[i].name->view() == name->view()) {
+      s->fields_[i].value = v;
+      return true;
+    }
   if (s->count_ == s->capacity_) {
     uint32_t newCap = s->capacity_ < 4 ? 4 : s->capacity_ * 2;
     uint64_t grow = uint64_t(newCap - s->capacity_) * sizeof(StructObject::Field);

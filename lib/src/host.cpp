@@ -1,45 +1,36 @@
 #include "brainvm/host.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace brainvm {
 
-std::optional<double> HostCall::number(uint32_t i) {
+bool HostCall::argIs(uint32_t i, ValueKind kind, std::string_view wanted) {
   if (i >= argc_) {
     fail(std::string(name_) + ": missing argument " + std::to_string(i + 1));
-    return std::nullopt;
+    return false;
   }
-  if (!args_[i].isNumber()) {
+  if (args_[i].kind() != kind) {
     fail(std::string(name_) + ": argument " + std::to_string(i + 1) +
-         " must be a number, got " + std::string(kindName(args_[i].kind())));
-    return std::nullopt;
+         " must be " + std::string(wanted) + ", got " +
+         std::string(kindName(args_[i].kind())));
+    return false;
   }
+  return true;
+}
+
+std::optional<double> HostCall::number(uint32_t i) {
+  if (!argIs(i, ValueKind::Number, "a number")) return std::nullopt;
   return args_[i].asNumber();
 }
 
 std::optional<std::string_view> HostCall::string(uint32_t i) {
-  if (i >= argc_) {
-    fail(std::string(name_) + ": missing argument " + std::to_string(i + 1));
-    return std::nullopt;
-  }
-  if (!args_[i].isString()) {
-    fail(std::string(name_) + ": argument " + std::to_string(i + 1) +
-         " must be a string, got " + std::string(kindName(args_[i].kind())));
-    return std::nullopt;
-  }
+  if (!argIs(i, ValueKind::String, "a string")) return std::nullopt;
   return args_[i].stringView();
 }
 
 std::optional<bool> HostCall::boolean(uint32_t i) {
-  if (i >= argc_) {
-    fail(std::string(name_) + ": missing argument " + std::to_string(i + 1));
-    return std::nullopt;
-  }
-  if (!args_[i].isBool()) {
-    fail(std::string(name_) + ": argument " + std::to_string(i + 1) +
-         " must be a boolean, got " + std::string(kindName(args_[i].kind())));
-    return std::nullopt;
-  }
+  if (!argIs(i, ValueKind::Boolean, "a boolean")) return std::nullopt;
   return args_[i].asBool();
 }
 
@@ -74,17 +65,32 @@ Status checkName(const std::vector<HostFunction>& fns, const std::string& name) 
 
 }  // namespace
 
-Status HostRegistry::addSync(std::string name, SyncHostFn fn, void* userData,
-                             Intrinsic intrinsic) {
+Status HostRegistry::addSync(std::string name, SyncHostFn fn, void* userData) {
+  return addIntrinsic(std::move(name), fn, userData, 0);
+}
+
+Status HostRegistry::addIntrinsic(std::string name, SyncHostFn fn,
+                                  void* userData, uint8_t intrinsic) {
   if (Status s = checkName(functions_, name); !s) return s;
   if (!fn) return Error(ErrorCode::InvalidArgument, "null host function");
   HostFunction h;
   h.name = std::move(name);
   h.sync = fn;
   h.userData = userData;
-  h.intrinsic = intrinsic;
+  h.intrinsic_ = intrinsic;
   functions_.push_back(std::move(h));
   return Ok{};
+}
+
+void HostRegistry::merge(const HostRegistry& other) {
+  for (const HostFunction& fn : other.functions_) {
+    auto same = [&fn](const HostFunction& f) { return f.name == fn.name; };
+    auto it = std::find_if(functions_.begin(), functions_.end(), same);
+    if (it != functions_.end())
+      *it = fn;
+    else
+      functions_.push_back(fn);
+  }
 }
 
 Status HostRegistry::addAsync(std::string name, AsyncHostFn fn,

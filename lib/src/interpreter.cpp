@@ -10,8 +10,9 @@
 
 #include "brainvm/objects.h"
 #include "brainvm/opcodes.h"
-#include "runtime_impl.h"
+#include "intrinsics.h"
 #include "linked_code.h"
+#include "runtime_impl.h"
 #include "struct_copy.h"
 
 // Computed goto takes label addresses, a GNU extension.
@@ -74,6 +75,7 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
   const uint32_t budgetStart = budget;
   running = &f;
 
+  const LinkedCode& linked = *this->linked;
   const Instr* code = nullptr;
   const Instr* ip = nullptr;
   Value* stack = nullptr;
@@ -372,10 +374,12 @@ dispatch_op:
     const HostFunction& h = imports[ip->a];
     const uint32_t argc = static_cast<uint32_t>(ip->b);
     Value* args = sp - argc;
-    if (h.intrinsic != Intrinsic::None && argc == 2 && args[0].isNumber() &&
+    if (h.intrinsic_ != 0 && argc == 2 && args[0].isNumber() &&
         args[1].isNumber() &&
-        intrinsicApplies(h.intrinsic, args[1].asNumber())) {
-      *args = applyIntrinsic(h.intrinsic, args[0].asNumber(),
+        intrinsicApplies(static_cast<Intrinsic>(h.intrinsic_),
+                         args[1].asNumber())) {
+      *args = applyIntrinsic(static_cast<Intrinsic>(h.intrinsic_),
+                             args[0].asNumber(),
                              args[1].asNumber());
       sp = args + 1;
       ++ip;
@@ -558,7 +562,7 @@ dispatch_op:
       RAISE_OP(ListSet, "index must be an integer");
     ListObject* list = l.asList();
     if (d >= 0 && d < list->size()) {
-      list->at(static_cast<uint32_t>(d)) = sp[-1];
+      heap.listSet(list, static_cast<uint32_t>(d), sp[-1]);
     } else if (d == list->size()) {
       if (!heap.listPush(list, sp[-1])) OUT_OF_MEMORY();
     } else {

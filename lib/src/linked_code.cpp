@@ -1,6 +1,6 @@
 #include "linked_code.h"
 
-#include "brainvm/host.h"
+#include "intrinsics.h"
 
 #include <array>
 

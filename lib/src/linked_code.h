@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "brainvm/loaded_program.h"
 #include "brainvm/opcodes.h"
 #include "brainvm/program.h"
 
@@ -120,8 +121,15 @@ using LinkedCode = std::vector<std::vector<Instr>>;
 
 // Renumbers opcodes densely and, with `fuse`, fuses common sequences. The
 // program must be verified (operands in range). `intrinsics` gives, per host
-// import, the intrinsic it is bound to (Intrinsic::None if any).
+// import, the Intrinsic it is bound to (Intrinsic::None if any).
 LinkedCode linkProgram(const Program& program,
                        const std::vector<uint8_t>& intrinsics, bool fuse);
+
+// What LoadedProgram shares with its runtimes: code linked for imports bound
+// to the built-in library, and the intrinsic that assumes for each import.
+struct LoadedProgram::Linked {
+  std::vector<uint8_t> intrinsics;
+  LinkedCode code;
+};
 
 }  // namespace brainvm

@@ -28,10 +28,5 @@ const Value* StructObject::find(std::string_view name) const {
   return nullptr;
 }
 
-Value* StructObject::find(std::string_view name) {
-  for (uint32_t i = 0; i < count_; ++i)
-    if (fields_[i].name->view() == name) return &fields_[i].value;
-  return nullptr;
-}
 
 }  // namespace brainvm

@@ -1,8 +1,8 @@
-// The run loop of `brainvm run` (contract section 6).
+// The run loop of the contract (section 6).
 #include "brainvm/runner.h"
 
 #include <algorithm>
-#include <map>
+#include <unordered_map>
 #include <vector>
 
 namespace brainvm {
@@ -89,166 +89,257 @@ void sortById(std::vector<FiberRecord>& records) {
 
 }  // namespace
 
-Runner::~Runner() = default;
-
-Result<std::unique_ptr<Runner>> Runner::create(Program program,
-                                               RunOptions options) {
-  std::unique_ptr<Runner> r(new Runner());
-  r->builtins_ = std::make_unique<BuiltinHost>(options.seed);
-  if (options.echo) r->builtins_->setEcho(options.echo);
-  HostRegistry registry;
-  if (Status s = r->builtins_->registerInto(registry); !s) return s.takeError();
-  RuntimeConfig config = options.runtime;
-  if (options.entry) {
-    config.entrySuppliedExternally = true;
-    std::optional<uint32_t> id = program.findFunction(*options.entry);
-    if (!id)
-      return Error(ErrorCode::InvalidArgument,
-                   "--entry: no function named '" + *options.entry + "'");
-    if (program.functions[*id].numParams != 0)
-      return Error(ErrorCode::InvalidArgument,
-                   "--entry: function '" + *options.entry +
-                       "' takes parameters; an entry function takes none");
-    program.entry = *id;
-  }
-  Result<std::unique_ptr<Runtime>> rt =
-      Runtime::create(std::move(program), registry, config);
-  if (!rt) return rt.takeError();
-  r->runtime_ = std::move(rt.value());
-  r->options_ = std::move(options);
-  return r;
-}
-
-Result<RunReport> Runner::run() {
-  Runtime& rt = *runtime_;
-  const Program& program = rt.program();
-  RunReport report;
-  SpawnTracker tracker(options_.observer);
-  rt.setObserver(&tracker);
-  struct Cleanup {
-    Runtime& rt;
-    ~Cleanup() { rt.setObserver(nullptr); }
-  } cleanup{rt};
-
-  if (options_.setup) {
-    if (Status s = options_.setup(rt); !s) return s.takeError();
-  }
-
-  // Values the report holds must survive later collections; scalars need no
-  // pin.
-  auto keep = [&](const Value& v) {
-    if (v.isObject() || v.isHandle()) pins_.push_back(rt.pin(v));
-    return v;
-  };
-
-  // Start-up: entry (fiber 1), then spawns, then rules.
-  std::optional<FiberId> entryFiber;
-  if (program.entry) {
-    Result<FiberId> id = rt.spawn(*program.entry);
-    if (!id) return id.takeError();
-    entryFiber = id.value();
-  }
-  for (uint32_t fn : program.spawns) {
-    Result<FiberId> id = rt.spawn(fn);
-    if (!id) return id.takeError();
-  }
-  struct RuleState {
+// Everything the run loop keeps between ticks.
+struct Runner::State {
+  explicit State(RuntimeObserver* next) : tracker(next) {}
+  struct Rule {
     uint32_t function;
     std::optional<FiberId> fiber;  // the live run, if any
     RuleRecord record;
   };
-  std::vector<RuleState> rules;
-  std::map<FiberId, size_t> ruleOfFiber;
-  auto spawnRule = [&](size_t i) -> Status {
-    Result<FiberId> id = rt.spawn(rules[i].function);
-    if (!id) return id.takeError();
-    rt.markRule(id.value());
-    rules[i].fiber = id.value();
-    rules[i].record.runs++;
-    ruleOfFiber[id.value()] = i;
-    return Ok{};
-  };
-  for (uint32_t fn : program.rules) {
-    rules.push_back(RuleState{fn, std::nullopt, {}});
-    rules.back().record.function = program.functions[fn].name;
-    if (Status s = spawnRule(rules.size() - 1); !s) return s.takeError();
-  }
-
-  // Non-rule fibers in the order they ended; sorted by id at the end.
+  SpawnTracker tracker;
+  std::optional<FiberId> entryFiber;
+  std::vector<Rule> rules;
+  std::unordered_map<FiberId, size_t> ruleOfFiber;
+  // Non-rule fibers in the order they ended; sorted by id in the report.
   std::vector<FiberRecord> records;
-  auto recordEnded = [&](const FiberView& v) {
-    if (v.isRule) {
-      auto it = ruleOfFiber.find(v.id);
-      if (it == ruleOfFiber.end()) return;
-      RuleState& rs = rules[it->second];
-      if (v.fired) rs.record.fired++;
-      if (v.state == FiberState::Fault) {
-        rs.record.faults++;
-        if (!rs.record.firstError) rs.record.firstError = keep(v.error);
-        report.faulted = true;
-      }
-      rs.fiber.reset();
-      ruleOfFiber.erase(it);
-      return;
-    }
-    FiberRecord rec;
-    rec.id = v.id;
-    rec.function = program.functions[v.function].name;
-    rec.state = v.state;
-    if (v.state == FiberState::Done) rec.result = keep(v.result);
-    if (v.state == FiberState::Fault || v.state == FiberState::Cancelled)
-      rec.error = keep(v.error);
-    if (v.state == FiberState::Fault) report.faulted = true;
-    if (entryFiber && v.id == *entryFiber && v.state == FiberState::Done)
-      report.result = rec.result;
-    records.push_back(std::move(rec));
-  };
+  std::vector<PinId> pins;  // values the records hold
+  std::optional<Value> result;
+  bool faulted = false;
+  bool started = false;
+  bool finished = false;
+  RunOutcome status = RunOutcome::Ticks;
+  uint64_t ticks = 0;  // ticks run
+};
 
-  tracker.reap = [&] { rt.gc(recordEnded); };
+Runner::Runner() = default;
 
-  report.status = RunOutcome::Ticks;
-  report.ticks = options_.maxTicks;
-  for (uint64_t t = 1; t <= options_.maxTicks; ++t) {
-    if (options_.onTickStart) options_.onTickStart(t);
-    rt.setClock(static_cast<double>(t - 1) * options_.dtMs, options_.dtMs, t);
-    builtins_->completeTimersDue(rt, t);
-    if (t > 1)
-      for (size_t i = 0; i < rules.size(); ++i)
-        if (!rules[i].fiber)
-          if (Status s = spawnRule(i); !s) return s.takeError();
-    rt.tick();
-    rt.gc(recordEnded);
-    // The cap ends the run only if it cut something short: a run whose
-    // fibers all finished within it goes on as it would without it (rules
-    // re-spawned at the next tick are live and end it then).
-    if (rt.instructionLimitReached() && rt.liveFibers() > 0) {
-      rt.faultAll(ErrorTag::Timeout,
-                  "instruction limit " +
-                      std::to_string(rt.config().maxInstructions) +
-                      " reached");
-      rt.gc(recordEnded);
-      report.status = RunOutcome::Limit;
-      report.ticks = t;
-      break;
-    }
-    if (rules.empty() && rt.liveFibers() == 0 &&
-        !builtins_->hasPendingTimers()) {
-      report.status = RunOutcome::Done;
-      report.ticks = t;
-      break;
-    }
+Runner::~Runner() {
+  if (runtime_) runtime_->setObserver(nullptr);
+}
+
+Result<std::unique_ptr<Runner>> Runner::create(Program program,
+                                               RunOptions options) {
+  LoadOptions lo;
+  lo.maxStackSize = options.runtime.maxStackSize;
+  lo.requireRunnable = !options.entry;
+  auto loaded = LoadedProgram::load(std::move(program), lo);
+  if (!loaded) return loaded.takeError();
+  return create(std::move(loaded.value()), std::move(options));
+}
+
+Result<std::unique_ptr<Runner>> Runner::create(
+    std::shared_ptr<const LoadedProgram> program, RunOptions options) {
+  if (!program) return Error(ErrorCode::InvalidArgument, "no program");
+  std::unique_ptr<Runner> r(new Runner());
+  const Program& p = program->program();
+  if (options.entry) {
+    std::optional<uint32_t> id = program->findFunction(*options.entry);
+    if (!id)
+      return Error(ErrorCode::InvalidArgument,
+                   "no function named '" + *options.entry + "'");
+    if (p.functions[*id].numParams != 0)
+      return Error(ErrorCode::InvalidArgument,
+                   "function '" + *options.entry +
+                       "' takes parameters; an entry function takes none");
+    r->entry_ = *id;
+  } else {
+    r->entry_ = p.entry;
+    if (!p.entry && p.spawns.empty() && p.rules.empty())
+      return Error(ErrorCode::InvalidArgument,
+                   "nothing to run: the program has no entry (.entry or "
+                   "main), .spawn or .rule");
   }
 
-  // Fibers still live at the end are reported in their current state (ended
-  // ones were collected by the last gc and have their records).
-  for (FiberId id : tracker.spawned) {
+  HostRegistry registry;
+  if (options.builtins) {
+    r->builtins_ = std::make_unique<BuiltinHost>(options.seed);
+    if (options.echo) r->builtins_->setEcho(options.echo);
+    if (Status s = r->builtins_->registerInto(registry); !s)
+      return s.takeError();
+  }
+  registry.merge(options.hosts);
+  Result<std::unique_ptr<Runtime>> rt =
+      Runtime::create(std::move(program), registry, options.runtime);
+  if (!rt) return rt.takeError();
+  r->runtime_ = std::move(rt.value());
+  r->options_ = std::move(options);
+  r->state_ = std::make_unique<State>(r->options_.observer);
+  r->runtime_->setObserver(&r->state_->tracker);
+  return r;
+}
+
+bool Runner::finished() const { return state_->finished; }
+uint64_t Runner::ticksRun() const { return state_->ticks; }
+
+Status Runner::start() {
+  State& st = *state_;
+  if (st.started) return Ok{};
+  st.started = true;
+  Runtime& rt = *runtime_;
+  const Program& program = rt.program();
+  if (options_.setup) {
+    if (Status s = options_.setup(rt); !s) {
+      st.finished = true;
+      return s;
+    }
+  }
+  auto failed = [&st](Error e) -> Status {
+    st.finished = true;
+    return e;
+  };
+
+  // Values the report holds must survive later collections; scalars need
+  // no pin.
+  auto keep = [this, &st](const Value& v) {
+    if (v.isObject() || v.isHandle()) st.pins.push_back(runtime_->pin(v));
+    return v;
+  };
+  st.tracker.reap = [this, &st, &program, keep] {
+    runtime_->collectEndedFibers([&](const FiberView& v) {
+      if (v.isRule) {
+        auto it = st.ruleOfFiber.find(v.id);
+        if (it == st.ruleOfFiber.end()) return;
+        State::Rule& rule = st.rules[it->second];
+        if (v.fired) rule.record.fired++;
+        if (v.state == FiberState::Fault) {
+          rule.record.faults++;
+          if (!rule.record.firstError) rule.record.firstError = keep(v.error);
+          st.faulted = true;
+        }
+        rule.fiber.reset();
+        st.ruleOfFiber.erase(it);
+        return;
+      }
+      FiberRecord rec;
+      rec.id = v.id;
+      rec.function = program.functions[v.function].name;
+      rec.state = v.state;
+      if (v.state == FiberState::Done) rec.result = keep(v.result);
+      if (v.state == FiberState::Fault || v.state == FiberState::Cancelled)
+        rec.error = keep(v.error);
+      if (v.state == FiberState::Fault) st.faulted = true;
+      if (st.entryFiber && v.id == *st.entryFiber &&
+          v.state == FiberState::Done)
+        st.result = rec.result;
+      st.records.push_back(std::move(rec));
+    });
+  };
+
+  // Start-up: entry (fiber 1), then spawns, then rules.
+  if (entry_) {
+    Result<FiberId> id = rt.spawn(*entry_);
+    if (!id) return failed(id.takeError());
+    st.entryFiber = id.value();
+  }
+  for (uint32_t fn : program.spawns) {
+    Result<FiberId> id = rt.spawn(fn);
+    if (!id) return failed(id.takeError());
+  }
+  for (uint32_t fn : program.rules) {
+    st.rules.push_back(State::Rule{fn, std::nullopt, {}});
+    st.rules.back().record.function = program.functions[fn].name;
+    if (Status s = spawnRule(st.rules.size() - 1); !s)
+      return failed(s.takeError());
+  }
+  return Ok{};
+}
+
+Status Runner::spawnRule(size_t i) {
+  State& st = *state_;
+  Result<FiberId> id = runtime_->spawn(st.rules[i].function);
+  if (!id) return id.takeError();
+  runtime_->markRule(id.value());
+  st.rules[i].fiber = id.value();
+  st.rules[i].record.runs++;
+  st.ruleOfFiber[id.value()] = i;
+  return Ok{};
+}
+
+Result<bool> Runner::step() {
+  State& st = *state_;
+  if (!st.started) {
+    if (Status s = start(); !s) return s.takeError();
+  }
+  if (st.finished) return false;
+  if (st.ticks >= options_.maxTicks) {
+    st.finished = true;
+    st.status = RunOutcome::Ticks;
+    return false;
+  }
+  Runtime& rt = *runtime_;
+  const uint64_t t = st.ticks + 1;
+  rt.setClock(static_cast<double>(t - 1) * options_.dtMs, options_.dtMs, t);
+  if (options_.onTick && !options_.onTick(rt, t)) {
+    st.finished = true;
+    st.status = RunOutcome::Ticks;
+    return false;
+  }
+  st.ticks = t;
+  if (builtins_) builtins_->completeTimersDue(rt, t);
+  if (t > 1)
+    for (size_t i = 0; i < st.rules.size(); ++i)
+      if (!st.rules[i].fiber)
+        if (Status s = spawnRule(i); !s) {
+          st.finished = true;
+          return s.takeError();
+        }
+  rt.tick();
+  st.tracker.reap();
+  // The cap ends the run only if it cut something short: a run whose
+  // fibers all finished within it goes on as it would without it (rules
+  // re-spawned at the next tick are live and end it then).
+  if (rt.instructionLimitReached() && rt.liveFibers() > 0) {
+    rt.faultAll(ErrorTag::Timeout,
+                "instruction limit " +
+                    std::to_string(rt.config().maxInstructions) + " reached");
+    st.tracker.reap();
+    st.status = RunOutcome::Limit;
+    st.faulted = true;
+    st.finished = true;
+    return false;
+  }
+  if (st.rules.empty() && rt.liveFibers() == 0 &&
+      !(builtins_ && builtins_->hasPendingTimers())) {
+    st.status = RunOutcome::Done;
+    st.finished = true;
+    return false;
+  }
+  if (t >= options_.maxTicks) {
+    st.status = RunOutcome::Ticks;
+    st.finished = true;
+    return false;
+  }
+  return true;
+}
+
+Result<RunReport> Runner::run() {
+  if (Status s = start(); !s) return s.takeError();
+  for (;;) {
+    Result<bool> more = step();
+    if (!more) return more.takeError();
+    if (!more.value()) break;
+  }
+  return report();
+}
+
+RunReport Runner::report() {
+  State& st = *state_;
+  Runtime& rt = *runtime_;
+  const Program& program = rt.program();
+  RunReport report;
+  report.status = st.finished ? st.status : RunOutcome::Ticks;
+  report.ticks = st.ticks;
+  report.result = st.result;
+  report.faulted = st.faulted;
+
+  // Fibers still live are reported in their current state (ended ones were
+  // collected and have their records).
+  std::vector<FiberRecord> records = st.records;
+  for (FiberId id : st.tracker.spawned) {
     std::optional<FiberView> v = rt.fiber(id);
     if (!v) continue;
-    if (v->isRule) {
-      auto it = ruleOfFiber.find(id);
-      if (it != ruleOfFiber.end() && v->fired) rules[it->second].record.fired++;
-      continue;
-    }
+    if (v->isRule) continue;  // counted with its rule below
     FiberRecord rec;
     rec.id = id;
     rec.function = program.functions[v->function].name;
@@ -257,15 +348,23 @@ Result<RunReport> Runner::run() {
   }
   sortById(records);
   report.fibers = std::move(records);
-  for (RuleState& rs : rules) report.rules.push_back(std::move(rs.record));
-  for (auto& [name, v] : rt.sharedVariables())
-    report.variables.emplace_back(name, keep(v));
-  report.output = builtins_->output();
+  // A live run that fired counts, however it will end.
+  for (const State::Rule& rule : st.rules) {
+    RuleRecord rec = rule.record;
+    if (rule.fiber)
+      if (std::optional<FiberView> v = rt.fiber(*rule.fiber); v && v->fired)
+        rec.fired++;
+    report.rules.push_back(std::move(rec));
+  }
+  for (auto& [name, v] : rt.sharedVariables()) {
+    if (v.isObject() || v.isHandle()) st.pins.push_back(rt.pin(v));
+    report.variables.emplace_back(name, v);
+  }
+  if (builtins_) report.output = builtins_->output();
   RuntimeStats stats = rt.stats();
   report.instructions = stats.instructions;
   report.slices = stats.slices;
   report.handles = stats.handlesCreated;
-  if (report.status == RunOutcome::Limit) report.faulted = true;
   return report;
 }
 

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "brainvm/verifier.h"
 #include "runtime_impl.h"
 
 namespace brainvm {
@@ -46,26 +45,37 @@ Runtime::Runtime(std::unique_ptr<RuntimeImpl> impl) : impl_(std::move(impl)) {
 
 Runtime::~Runtime() = default;
 
-Result<std::unique_ptr<Runtime>> Runtime::create(Program program,
-                                                 const HostRegistry& hosts,
-                                                 RuntimeConfig config) {
-  VerifyOptions vo;
-  vo.maxStackSize = config.maxStackSize;
-  vo.requireRunnable = !config.entrySuppliedExternally;
-  if (Status s = verifyProgram(program, vo); !s) return s.takeError();
+Result<std::unique_ptr<Runtime>> Runtime::create(
+    std::shared_ptr<const LoadedProgram> program, const HostRegistry& hosts,
+    RuntimeConfig config) {
+  if (!program)
+    return Error(ErrorCode::InvalidArgument, "no program");
+  if (program->maxOperandDepth() > config.maxStackSize)
+    return Error(ErrorCode::LimitExceeded,
+                 "the program's operand stack can grow to " +
+                     std::to_string(program->maxOperandDepth()) +
+                     " values, more than maxStackSize " +
+                     std::to_string(config.maxStackSize));
   auto impl = std::make_unique<RuntimeImpl>(std::move(program), config);
   if (Status s = impl->bindImports(hosts); !s) return s.takeError();
-  std::vector<uint8_t> intrinsics;
-  for (const HostFunction& h : impl->imports)
-    intrinsics.push_back(static_cast<uint8_t>(h.intrinsic));
-  impl->linked =
-      linkProgram(impl->program, intrinsics, config.superinstructions);
   impl->initSharedScope();
-  impl->indexNames();
   return std::unique_ptr<Runtime>(new Runtime(std::move(impl)));
 }
 
+Result<std::unique_ptr<Runtime>> Runtime::create(Program program,
+                                                 const HostRegistry& hosts,
+                                                 RuntimeConfig config) {
+  LoadOptions lo;
+  lo.maxStackSize = config.maxStackSize;
+  auto loaded = LoadedProgram::load(std::move(program), lo);
+  if (!loaded) return loaded.takeError();
+  return create(std::move(loaded.value()), hosts, config);
+}
+
 const Program& Runtime::program() const { return impl_->program; }
+const std::shared_ptr<const LoadedProgram>& Runtime::loadedProgram() const {
+  return impl_->loaded;
+}
 const RuntimeConfig& Runtime::config() const { return impl_->config; }
 Heap& Runtime::heap() { return impl_->heap; }
 
@@ -75,7 +85,7 @@ Result<FiberId> Runtime::spawn(uint32_t function, std::span<const Value> args) {
 
 Result<FiberId> Runtime::spawn(std::string_view function,
                                std::span<const Value> args) {
-  std::optional<uint32_t> id = impl_->functionNamed(function);
+  std::optional<uint32_t> id = impl_->loaded->findFunction(function);
   if (!id)
     return Error(ErrorCode::InvalidArgument,
                  "no function named '" + std::string(function) + "'");
@@ -110,8 +120,9 @@ RunResult Runtime::runFiber(FiberId id, uint32_t budget) {
   return r;
 }
 
-size_t Runtime::gc(const std::function<void(const FiberView&)>& onEnded) {
-  return impl_->gc(onEnded);
+size_t Runtime::collectEndedFibers(
+    const std::function<void(const FiberView&)>& onEnded) {
+  return impl_->collectEndedFibers(onEnded);
 }
 
 void Runtime::faultAll(ErrorTag tag, std::string_view message) {
@@ -171,7 +182,7 @@ std::optional<HandleState> Runtime::handleState(HandleId id) const {
 }
 
 std::optional<Value> Runtime::getShared(std::string_view name) const {
-  if (std::optional<uint32_t> i = impl_->variableNamed(name)) {
+  if (std::optional<uint32_t> i = impl_->loaded->findVariable(name)) {
     const Value& v = impl_->shared[*i];
     if (v.isAbsent()) return std::nullopt;
     return v;
@@ -184,7 +195,7 @@ std::optional<Value> Runtime::getShared(std::string_view name) const {
 Status Runtime::setShared(std::string_view name, const Value& value) {
   if (value.isAbsent())
     return Error(ErrorCode::InvalidArgument, "cannot store an absent value");
-  if (std::optional<uint32_t> i = impl_->variableNamed(name)) {
+  if (std::optional<uint32_t> i = impl_->loaded->findVariable(name)) {
     impl_->shared[*i] = value;
   } else {
     impl_->sharedExtra[std::string(name)] = value;
@@ -207,7 +218,7 @@ std::vector<std::pair<std::string, Value>> Runtime::sharedVariables() const {
 std::optional<Value> Runtime::getFiberVariable(FiberId id,
                                                std::string_view name) const {
   Fiber* f = impl_->findFiber(id);
-  std::optional<uint32_t> i = impl_->variableNamed(name);
+  std::optional<uint32_t> i = impl_->loaded->findVariable(name);
   if (!f || !i || !f->vars || f->vars[*i].isAbsent()) return std::nullopt;
   return f->vars[*i];
 }

@@ -1,5 +1,8 @@
-// Private runtime state shared by the interpreter, scheduler, handle table
-// and variable scopes.
+// The runtime's private state, shared by the interpreter (interpreter.cpp),
+// host calls (host_call.cpp), fibers (fibers.cpp), the scheduler
+// (scheduler.cpp), handles (handles.cpp), variables (variables.cpp), errors
+// (errors.cpp) and the collector (collector.cpp). Runtime (runtime.cpp) is
+// its public facade.
 #pragma once
 
 #include <cstdint>
@@ -14,50 +17,14 @@
 
 #include "brainvm/heap.h"
 #include "brainvm/host.h"
+#include "brainvm/loaded_program.h"
 #include "brainvm/program.h"
 #include "brainvm/runtime.h"
+#include "fiber.h"
 #include "fiber_table.h"
 #include "linked_code.h"
 
 namespace brainvm {
-
-struct Frame {
-  uint32_t function;
-  uint32_t base;  // stack index of local 0
-  uint32_t pc;    // saved pc while a callee runs (the return address)
-};
-
-struct Handler {
-  uint32_t catchPc;
-  uint32_t stackHeight;
-  uint32_t frameDepth;  // frames.size() when installed (owning frame)
-};
-
-struct Fiber {
-  FiberId id = 0;
-  uint32_t function = 0;
-  FiberState state = FiberState::Runnable;
-  bool fired = false;
-  bool isRule = false;
-  bool queued = false;
-  bool hasPendingThrow = false;
-  HandleId awaiting = 0;
-  uint32_t sp = 0;  // stack height
-  uint32_t capacity = 0;
-  Value* stack = nullptr;
-  std::vector<Frame> frames;
-  std::vector<Handler> handlers;
-  Value pendingError;  // injected throw after a failed await
-  Value result;
-  Value error;
-  // The fiber's own variable context, indexed by variable-name index;
-  // allocated on the first store that lands here.
-  std::unique_ptr<Value[]> vars;
-
-  ~Fiber();
-  // Back to the state of a new fiber (no stack, no frame storage).
-  void recycle();
-};
 
 struct HandleRecord {
   HandleState state = HandleState::Pending;
@@ -73,27 +40,26 @@ struct HostContext {
 
 class RuntimeImpl {
  public:
-  RuntimeImpl(Program program, RuntimeConfig config);
+  RuntimeImpl(std::shared_ptr<const LoadedProgram> loaded,
+              RuntimeConfig config);
   ~RuntimeImpl();
 
-  // --- set-up ---
+  // --- set-up (runtime_impl.cpp) ---
+  // Binds the program's imports to `hosts` (checkImports) and picks the
+  // linked code: the loaded program's when the bindings are the built-ins
+  // it was linked for, else a private copy.
   Status bindImports(const HostRegistry& hosts);
   void initSharedScope();
-  void indexNames();
 
-  // Functions and variable names by name (views into `program`), for the
-  // host API and `spawn` by name.
-  std::optional<uint32_t> functionNamed(std::string_view name) const;
-  std::optional<uint32_t> variableNamed(std::string_view name) const;
-
-  // --- fibers ---
+  // --- fibers (fibers.cpp) and scheduling (scheduler.cpp) ---
   Result<FiberId> spawn(uint32_t function, std::span<const Value> args);
   bool cancel(FiberId id);
   Fiber* findFiber(FiberId id) const;
   void enqueue(Fiber* f);
   uint32_t tick();
   RunResult runSlice(Fiber& f, uint32_t budget);
-  size_t gc(const std::function<void(const FiberView&)>& onEnded);
+  size_t collectEndedFibers(
+      const std::function<void(const FiberView&)>& onEnded);
   void faultAll(ErrorTag tag, std::string_view message);
   FiberView view(const Fiber& f) const;
   void endFiber(Fiber& f, FiberState state);
@@ -111,18 +77,18 @@ class RuntimeImpl {
   bool callHostWithMap(Fiber& f, const HostFunction& h, const Value& map,
                        uint32_t callSite, uint32_t pc, Value& out);
 
-  // --- handles ---
+  // --- handles (handles.cpp) ---
   Result<HandleId> createHandle();
   Status settleHandle(HandleId id, HandleState state, const Value& v);
   HandleRecord* findHandle(HandleId id);
 
-  // --- variables ---
+  // --- variables (variables.cpp) ---
   Value loadVarSlow(Fiber& f, uint32_t nameIndex);
   void storeVarSlow(Fiber& f, uint32_t nameIndex, const Value& v);
   std::optional<Value> contextLookup(std::string_view name) const;
   bool contextStore(std::string_view name, const Value& v);
 
-  // --- errors ---
+  // --- errors (errors.cpp) ---
   // A fresh error value with the fiber's current trace (top frame at pc).
   Value makeError(Fiber& f, uint32_t pc, ErrorTag tag, std::string message);
   Value makeErrorNoTrace(ErrorTag tag, std::string_view message);
@@ -135,17 +101,19 @@ class RuntimeImpl {
   // Grows the fiber stack to hold at least `needed` values.
   bool growStack(Fiber& f, uint64_t needed);
 
-  // --- memory ---
+  // --- memory (collector.cpp) ---
   void collectGarbage();
   void markRoots();
 
-  Program program;
+  std::shared_ptr<const LoadedProgram> loaded;
+  const Program& program;  // loaded->program()
   RuntimeConfig config;
   Heap heap;
   std::vector<HostFunction> imports;  // bound, by import index
-  LinkedCode linked;                  // dense-opcode copy of each function
-  std::unordered_map<std::string_view, uint32_t> functionIndex;
-  std::unordered_map<std::string_view, uint32_t> variableIndex;
+  // Dense-opcode code of each function: the loaded program's, or ownLinked
+  // when this runtime's bindings differ from the built-ins it assumed.
+  const LinkedCode* linked = nullptr;
+  LinkedCode ownLinked;
   Runtime* facade = nullptr;
   RuntimeObserver* observer = nullptr;
 

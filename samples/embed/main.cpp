@@ -127,7 +127,7 @@ int main() {
       }
     }
     rt.tick();
-    rt.gc([&](const FiberView& f) {
+    rt.collectEndedFibers([&](const FiberView& f) {
       if (f.state == FiberState::Fault)
         std::printf("fiber %u faulted: %s\n", f.id,
                     toDisplayString(f.error).c_str());

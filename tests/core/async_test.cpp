@@ -285,7 +285,7 @@ TEST(Async, CancellingTheRunningFiberFromAHostCall) {
   // Nothing after the host call ran.
   EXPECT_EQ(show(fx.rt().getShared("after").value_or(Value::number(1))), "nil");
   EXPECT_EQ(fx.rt().stats().liveFibers, 0u);
-  size_t ended = fx.rt().gc([&](const FiberView& fv) {
+  size_t ended = fx.rt().collectEndedFibers([&](const FiberView& fv) {
     EXPECT_EQ(fv.id, id);
     EXPECT_EQ(fv.state, FiberState::Cancelled);
   });

@@ -63,14 +63,14 @@ TEST(FiberTable, RecycledFibersStartFresh) {
       .listNew().loadLocal(0).listPush().loadLocal(1).listPush()
       .loadLocal(2).listPush().ret();
   pb.noEntry();
-  RuntimeConfig cfg;
-  cfg.entrySuppliedExternally = true;
-  auto vm = makeVm(pb.build(), cfg);
+  LoadOptions noEntry;
+  noEntry.requireRunnable = false;
+  auto vm = makeVm(pb.build(), {}, {}, 0, noEntry);
   Runtime& rt = **vm;
   std::vector<FiberId> dirty;
   for (int i = 0; i < 50; ++i) dirty.push_back(rt.spawn("dirty").value());
   rt.tick();
-  EXPECT_EQ(rt.gc(), 50u);
+  EXPECT_EQ(rt.collectEndedFibers(), 50u);
   std::vector<FiberId> clean;
   for (int i = 0; i < 50; ++i) clean.push_back(rt.spawn("clean").value());
   EXPECT_EQ(clean.front(), dirty.back() + 1);  // ids are never reused

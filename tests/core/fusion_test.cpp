@@ -197,8 +197,9 @@ TEST(Fusion, JumpIntoTheMiddleOfAFusedSequence) {
 // runtime with superinstructions turned off.
 
 std::unique_ptr<Vm> makeUnfusedVm(Program p, RuntimeConfig cfg = {}) {
-  cfg.superinstructions = false;
-  return makeVm(std::move(p), cfg);
+  LoadOptions unfused;
+  unfused.superinstructions = false;
+  return makeVm(std::move(p), cfg, {}, 0, unfused);
 }
 
 // xs = [0..n-1] by list_push; total = sum of xs[i]; returns total.

@@ -24,7 +24,7 @@ TEST(Memory, SelfReferentialContainersAreCollected) {
   // Only the result's list survives (plus nothing else).
   EXPECT_EQ(rt.heap().objectCount(), 1u);
   EXPECT_EQ(show(o.result()), "[<cycle>]");
-  rt.gc();
+  rt.collectEndedFibers();
   rt.collectGarbage();
   EXPECT_EQ(rt.heap().objectCount(), 0u);
   EXPECT_EQ(rt.heap().bytesAllocated(), 0u);
@@ -167,7 +167,7 @@ TEST(Memory, ManyShortLivedFibersDoNotAccumulate) {
   for (int round = 0; round < 50; ++round) {
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(rt.spawn("main").ok());
     rt.tick();
-    EXPECT_EQ(rt.gc(), 20u);
+    EXPECT_EQ(rt.collectEndedFibers(), 20u);
   }
   rt.collectGarbage();
   EXPECT_EQ(rt.heap().objectCount(), 0u);

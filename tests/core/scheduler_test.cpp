@@ -143,7 +143,7 @@ TEST(Scheduler, GcRemovesEndedFibersAndReportsThem) {
   EXPECT_TRUE(rt.cancel(d));
   rt.tick();
   std::vector<std::pair<FiberId, FiberState>> ended;
-  size_t n = rt.gc([&](const FiberView& v) { ended.emplace_back(v.id, v.state); });
+  size_t n = rt.collectEndedFibers([&](const FiberView& v) { ended.emplace_back(v.id, v.state); });
   EXPECT_EQ(n, 3u);
   std::sort(ended.begin(), ended.end());
   EXPECT_EQ(ended, (std::vector<std::pair<FiberId, FiberState>>{
@@ -153,7 +153,7 @@ TEST(Scheduler, GcRemovesEndedFibersAndReportsThem) {
   EXPECT_FALSE(rt.fiber(a).has_value());
   EXPECT_FALSE(rt.fiber(b).has_value());
   EXPECT_TRUE(rt.fiber(c).has_value());
-  EXPECT_EQ(rt.gc(), 0u);
+  EXPECT_EQ(rt.collectEndedFibers(), 0u);
   EXPECT_EQ(rt.stats().liveFibers, 1u);
 }
 
@@ -177,7 +177,7 @@ TEST(Scheduler, GcFromOnSliceCollectsEachEndedFiberOnce) {
     std::vector<std::pair<FiberId, double>> ended;
     void onSlice(FiberId, const RunResult& r) override {
       if (r.status == RunStatus::Yielded) return;
-      rt->gc([&](const FiberView& v) {
+      rt->collectEndedFibers([&](const FiberView& v) {
         ended.emplace_back(v.id, v.result.asNumber());
       });
     }
@@ -187,7 +187,7 @@ TEST(Scheduler, GcFromOnSliceCollectsEachEndedFiberOnce) {
   FiberId main = rt.spawn("main").value();
   for (int t = 0; t < 100 && rt.liveFibers() > 0; ++t) rt.tick();
   rt.setObserver(nullptr);
-  EXPECT_EQ(rt.gc(), 0u);
+  EXPECT_EQ(rt.collectEndedFibers(), 0u);
   ASSERT_EQ(reaper.ended.size(), 51u);
   std::sort(reaper.ended.begin(), reaper.ended.end());
   EXPECT_EQ(reaper.ended.front(), (std::pair<FiberId, double>{main, -1}));

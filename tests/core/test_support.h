@@ -27,14 +27,19 @@ struct Vm {
 
 // Builds a runtime for `p` with the built-ins registered, then `extra` (for
 // test host functions). Fails the test (and returns a Vm without runtime)
-// if creation fails.
+// if loading or creation fails.
 inline std::unique_ptr<Vm> makeVm(
     Program p, RuntimeConfig cfg = {},
-    const std::function<void(HostRegistry&)>& extra = {}, uint64_t seed = 0) {
+    const std::function<void(HostRegistry&)>& extra = {}, uint64_t seed = 0,
+    LoadOptions load = {}) {
   auto vm = std::make_unique<Vm>(seed);
   EXPECT_TRUE(vm->builtins.registerInto(vm->registry).ok());
   if (extra) extra(vm->registry);
-  auto rt = Runtime::create(std::move(p), vm->registry, cfg);
+  load.maxStackSize = cfg.maxStackSize;
+  auto loaded = LoadedProgram::load(std::move(p), load);
+  EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : loaded.error().message());
+  if (!loaded.ok()) return vm;
+  auto rt = Runtime::create(std::move(loaded.value()), vm->registry, cfg);
   EXPECT_TRUE(rt.ok()) << (rt.ok() ? "" : rt.error().message());
   if (rt.ok()) vm->rt = std::move(rt.value());
   return vm;

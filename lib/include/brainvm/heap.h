@@ -24,8 +24,8 @@ class Heap {
   // Allocation. Each returns nullptr when the memory cap (or the string
   // length limit) would be exceeded; failureReason() then says why.
   StringObject* newString(std::string_view s);
-  // Concatenation without an intermediate std::string.
-  StringObject* newString2(std::string_view a, std::string_view b);
+  // The string a + b, without an intermediate std::string.
+  StringObject* newConcatenation(std::string_view a, std::string_view b);
   ListObject* newList(uint32_t capacity = 0);
   MapObject* newMap();
   StructObject* newStruct(const StringObject* typeName, uint32_t capacity = 0);
@@ -41,7 +41,10 @@ class Heap {
     }
     return listPushGrow(list, v);
   }
-  // Shallow resize (new slots nil); used by list_set append.
+  // Replaces the item at i (< size).
+  void listSet(ListObject* list, uint32_t i, const Value& v) {
+    list->items_[i] = v;
+  }
   bool mapSet(MapObject* map, const Value& key, const Value& v);
   bool mapDelete(MapObject* map, const Value& key);
   // Sets (or appends) a field; a repeated name keeps its position.
@@ -50,12 +53,14 @@ class Heap {
   const char* failureReason() const { return failure_; }
   uint64_t bytesAllocated() const { return bytes_; }
   uint64_t maxBytes() const { return maxBytes_; }
-  void setMaxBytes(uint64_t max) { maxBytes_ = max; }
   uint32_t maxStringBytes() const { return maxStringBytes_; }
   uint64_t objectCount() const { return objects_; }
   uint64_t collections() const { return collections_; }
 
-  // --- Collection (used by the runtime) ---
+ private:
+  // Collection is the runtime's: it knows the roots and the safe points
+  // (Runtime::collectGarbage is the public way in).
+  friend class RuntimeImpl;
   // True when enough has been allocated since the last collection.
   bool wantsCollection() const { return bytes_ >= nextCollection_; }
   void mark(const Value& v) {
@@ -68,7 +73,6 @@ class Heap {
   // Frees every unmarked object and clears marks.
   void sweep();
 
- private:
   bool listPushGrow(ListObject* list, const Value& v);
   void* allocate(size_t bytes);
   void link(Object* o);

@@ -18,21 +18,10 @@
 namespace brainvm {
 
 class Runtime;
+class RuntimeImpl;
+class LoadedProgram;
+class BuiltinHost;
 using FiberId = uint32_t;
-
-// Operators the interpreter may execute inline (fused with neighbouring
-// instructions) when an import is bound to a built-in with exactly these
-// semantics on numbers. Hosts registering their own functions use None.
-// Div and Mod (x / y, fmod(x, y)) are computed inline only when y is not 0;
-// with y == 0 the host function is called (the built-ins fail then).
-enum class Intrinsic : uint8_t {
-  None, Add, Sub, Mul, Lt, Le, Gt, Ge, Eq, Neq, Div, Mod
-};
-
-// Whether the interpreter may compute `op` on these numbers itself.
-inline bool intrinsicApplies(Intrinsic op, double divisor) {
-  return (op != Intrinsic::Div && op != Intrinsic::Mod) || divisor != 0;
-}
 
 // What a host function sees: its arguments (a view, no copies), the calling
 // fiber and call site, and the runtime. Report failures with fail().
@@ -62,14 +51,17 @@ class HostCall {
   bool expectArgs(uint32_t min, uint32_t max);
 
   // Makes the call raise an error (tag HostError unless given) in the
-  // calling fiber, catchable by its handlers. The message is used as is.
+  // calling fiber, catchable by its handlers. The message is used as is;
+  // only the first failure of a call counts.
   void fail(std::string message, ErrorTag tag = ErrorTag::HostError);
-  // Raises an error value the host made (e.g. from error()).
+  // Whether fail() was called, and with what.
   bool failed() const { return failed_; }
   ErrorTag failureTag() const { return failTag_; }
   const std::string& failureMessage() const { return failMessage_; }
 
  private:
+  // Reports argument i's kind mismatch or absence; true if it is `kind`.
+  bool argIs(uint32_t i, ValueKind kind, std::string_view wanted);
   Runtime& runtime_;
   std::string_view name_;
   const Value* args_;
@@ -93,25 +85,40 @@ struct HostFunction {
   SyncHostFn sync = nullptr;
   AsyncHostFn asyncFn = nullptr;
   void* userData = nullptr;
-  Intrinsic intrinsic = Intrinsic::None;
   std::shared_ptr<void> owner;  // keeps userData alive (std::function form)
+
+ private:
+  // Set only by the built-in library for its arithmetic and comparison
+  // functions: the interpreter may then compute them inline on numbers.
+  // A function anyone else registers under the same name has none, so it
+  // is the one that runs.
+  friend class HostRegistry;
+  friend class RuntimeImpl;
+  friend class LoadedProgram;
+  uint8_t intrinsic_ = 0;
 };
 
 class HostRegistry {
  public:
   // Registration fails (InvalidArgument) on an empty or duplicate name.
-  Status addSync(std::string name, SyncHostFn fn, void* userData = nullptr,
-                 Intrinsic intrinsic = Intrinsic::None);
+  Status addSync(std::string name, SyncHostFn fn, void* userData = nullptr);
   Status addAsync(std::string name, AsyncHostFn fn, void* userData = nullptr);
   // Convenience forms taking any callable.
   Status addSync(std::string name, std::function<Value(HostCall&)> fn);
   Status addAsync(std::string name,
                   std::function<void(HostCall&, HandleId)> fn);
+  // Adds every function of `other`, replacing functions of the same name
+  // (e.g. an embedder's own `add` over the built-in one).
+  void merge(const HostRegistry& other);
 
   const HostFunction* find(std::string_view name) const;
   const std::vector<HostFunction>& functions() const { return functions_; }
 
  private:
+  friend class BuiltinHost;
+  // A built-in the interpreter may run inline (see HostFunction).
+  Status addIntrinsic(std::string name, SyncHostFn fn, void* userData,
+                      uint8_t intrinsic);
   std::vector<HostFunction> functions_;
 };
 

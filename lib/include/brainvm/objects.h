@@ -56,7 +56,6 @@ class ListObject : public Object {
  public:
   uint32_t size() const { return size_; }
   const Value& at(uint32_t i) const { return items_[i]; }
-  Value& at(uint32_t i) { return items_[i]; }
   const Value* begin() const { return items_; }
   const Value* end() const { return items_ + size_; }
 
@@ -115,7 +114,6 @@ class StructObject : public Object {
   const Field& field(uint32_t i) const { return fields_[i]; }
   // The field's value or nullptr.
   const Value* find(std::string_view name) const;
-  Value* find(std::string_view name);
 
  private:
   friend class Heap;

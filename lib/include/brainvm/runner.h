@@ -1,5 +1,7 @@
-// The run loop of `brainvm run` (contract section 6), as a library component
-// so that the CLI, the test runner and embedders share one implementation.
+// The run loop of the contract (section 6): start-up, then tick by tick the
+// clock, timers, rules and scheduler, until nothing is left, a tick limit or
+// the instruction cap. The `brainvm` command, its test runner and embedders
+// share this one implementation.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include "brainvm/builtins.h"
+#include "brainvm/host.h"
+#include "brainvm/loaded_program.h"
 #include "brainvm/program.h"
 #include "brainvm/result.h"
 #include "brainvm/runtime.h"
@@ -20,19 +24,32 @@ namespace brainvm {
 struct RunOptions {
   uint64_t maxTicks = 1000;
   double dtMs = 16;
-  uint64_t seed = 0;
-  // budget (defaultBudget), maxFibersPerTick, maxInstructions, limits...
+  uint64_t seed = 0;  // of the built-in `random` and `random_int`
+  // Budget (defaultBudget), fibers per tick, instruction cap, limits...
   RuntimeConfig runtime;
-  // Function to run as fiber 1 instead of the program's entry.
+  // The function to run as fiber 1 instead of the program's entry (it must
+  // take no parameters).
   std::optional<std::string> entry;
-  // Called after the runtime exists and before start-up: set --var/--vars
-  // shared variables and --env context values here.
+
+  // Host functions: the built-in library (contract section 8) unless
+  // `builtins` is false, then `hosts`. A function in `hosts` replaces the
+  // built-in of the same name (an embedder's own `add` is the one that runs).
+  bool builtins = true;
+  HostRegistry hosts;
+
+  // Called once the runtime exists, before start-up: set shared variables,
+  // host contexts, a resolver... An error ends the run before it starts.
   std::function<Status(Runtime&)> setup;
-  // Each printed line as it happens.
+  // Called at the start of every tick T, after the clock is set (time
+  // (T-1)·dt, dt, tick T) and before the timers due at T, the rules'
+  // re-spawn and the scheduler: set variables, settle the host's own
+  // handles, change the clock. Return false to stop the run there (tick T
+  // does not run; status "ticks" with ticks T-1).
+  std::function<bool(Runtime&, uint64_t tick)> onTick;
+  // Each line the built-in `print` writes, as it happens.
   std::function<void(std::string_view)> echo;
-  // Scheduler events, plus the start of each tick.
+  // Scheduler events.
   RuntimeObserver* observer = nullptr;
-  std::function<void(uint64_t tick)> onTickStart;
 };
 
 enum class RunOutcome { Done, Ticks, Limit };
@@ -66,25 +83,50 @@ struct RunReport {
   uint64_t instructions = 0;
   uint64_t slices = 0;
   uint64_t handles = 0;
-  bool faulted = false;  // a fiber or rule faulted (exit code 70)
+  bool faulted = false;  // a fiber or rule faulted, or status is limit
 };
 
 class Runner {
  public:
-  // Creates the runtime (verify + link against the built-in library).
+  // Loads the program (verify + link; LoadOptions from options.runtime,
+  // and the entry check relaxed when options.entry names the entry) and
+  // creates its runtime.
   static Result<std::unique_ptr<Runner>> create(Program program,
                                                 RunOptions options);
+  // A runner over a loaded program shared with other runners and runtimes.
+  static Result<std::unique_ptr<Runner>> create(
+      std::shared_ptr<const LoadedProgram> program, RunOptions options);
   ~Runner();
-  // Runs to completion (done, tick limit or instruction limit).
+
+  // Runs to completion (done, tick limit, instruction limit or stopped by
+  // onTick): start(), step() until it returns false, report().
   Result<RunReport> run();
+
+  // The same, one tick at a time, for hosts that interleave their own work.
+  // start() runs setup and the start-up spawns (entry, .spawn, .rule).
+  Status start();
+  // Runs the next tick; false once the run is over (then it runs nothing).
+  Result<bool> step();
+  bool finished() const;
+  // Ticks run so far.
+  uint64_t ticksRun() const;
+  // The report of the run so far: when it is not finished, status "ticks",
+  // live fibers in their current state.
+  RunReport report();
+
   Runtime& runtime() { return *runtime_; }
+  // The built-in library's state (output, timers); null without built-ins.
+  BuiltinHost* builtins() { return builtins_.get(); }
 
  private:
-  Runner() = default;
+  Runner();
+  Status spawnRule(size_t index);
+  struct State;
   RunOptions options_;
   std::unique_ptr<BuiltinHost> builtins_;
   std::unique_ptr<Runtime> runtime_;
-  std::vector<PinId> pins_;
+  std::optional<uint32_t> entry_;  // function run as fiber 1
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace brainvm

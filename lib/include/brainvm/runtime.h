@@ -14,6 +14,7 @@
 
 #include "brainvm/heap.h"
 #include "brainvm/host.h"
+#include "brainvm/loaded_program.h"
 #include "brainvm/program.h"
 #include "brainvm/result.h"
 #include "brainvm/value.h"
@@ -30,14 +31,7 @@ struct RuntimeConfig {
   uint32_t maxHandles = 100000;    // pending handles
   uint64_t maxHeapBytes = 256ull << 20;  // lists, maps, structs, strings
   uint32_t maxStringBytes = 16u << 20;   // one string
-  uint64_t maxInstructions = 0;    // whole run; 0 = unlimited
-  // Entry supplied by the caller (run --entry): relaxes the verifier's
-  // "nothing to run" check.
-  bool entrySuppliedExternally = false;
-  // Fuse common instruction sequences at load time (docs/performance.md).
-  // Behaviour and budget accounting are the same either way; turning it off
-  // exists for differential testing.
-  bool superinstructions = true;
+  uint64_t maxInstructions = 0;    // whole runtime; 0 = unlimited
 };
 
 enum class FiberState : uint8_t { Runnable, Waiting, Done, Fault, Cancelled };
@@ -77,7 +71,7 @@ struct RuntimeStats {
   uint64_t heapBytes = 0;
 };
 
-// Receives scheduler events (used for `run --trace`).
+// Receives scheduler events (e.g. to write a trace of a run).
 class RuntimeObserver {
  public:
   virtual ~RuntimeObserver() = default;
@@ -108,16 +102,26 @@ class RuntimeImpl;
 
 class Runtime {
  public:
-  // Verifies the program (filling maxStack), binds its host imports by name
-  // (LinkError listing every missing or kind-mismatched name) and sets up the
-  // shared scope from its `.var` initial values.
+  // A runtime of a loaded program, which it shares with any other runtimes
+  // of it. Binds the program's host imports to `hosts` by name (LinkError
+  // listing every missing or kind-mismatched name, see checkImports) and
+  // sets up the shared scope from the program's `.var` initial values. The
+  // registry's functions are copied: it need not outlive the runtime (their
+  // userData must).
+  static Result<std::unique_ptr<Runtime>> create(
+      std::shared_ptr<const LoadedProgram> program, const HostRegistry& hosts,
+      RuntimeConfig config = {});
+  // The same for a program of its own: loads it first (LoadOptions with
+  // config.maxStackSize), failing with the verifier's diagnostics.
   static Result<std::unique_ptr<Runtime>> create(Program program,
                                                  const HostRegistry& hosts,
                                                  RuntimeConfig config = {});
   ~Runtime();
 
   const Program& program() const;
+  const std::shared_ptr<const LoadedProgram>& loadedProgram() const;
   const RuntimeConfig& config() const;
+  // Allocation of strings, lists, maps and structs for host functions.
   Heap& heap();
 
   // --- Fibers and scheduling ---
@@ -135,11 +139,13 @@ class Runtime {
   // Runs one slice of a runnable fiber directly (for hosts that schedule
   // themselves, and for tests).
   RunResult runFiber(FiberId id, uint32_t budget);
-  // Removes DONE, FAULT and CANCELLED fibers, calling onEnded for each first.
-  // Call it between ticks, or from RuntimeObserver::onSlice (the scheduler
-  // is done with that fiber then): brainvm's run loop does the latter so that
-  // the fibers of one busy tick reuse each other's memory.
-  size_t gc(const std::function<void(const FiberView&)>& onEnded = {});
+  // Forgets ended (DONE, FAULT and CANCELLED) fibers, calling onEnded for
+  // each first; until then fiber() still shows them. Call it between ticks,
+  // or from RuntimeObserver::onSlice (the scheduler is done with that fiber
+  // then): the Runner does the latter so that the fibers of one busy tick
+  // reuse each other's memory. (Heap objects are freed by collectGarbage.)
+  size_t collectEndedFibers(
+      const std::function<void(const FiberView&)>& onEnded = {});
   // Ends every live fiber with an uncatchable error (e.g. Timeout).
   void faultAll(ErrorTag tag, std::string_view message);
   bool instructionLimitReached() const;
@@ -181,6 +187,8 @@ class Runtime {
   PinId pin(const Value& v);
   void unpin(PinId id);
   Value pinned(PinId id) const;
+  // Frees heap objects nothing refers to (a no-op inside a slice: the
+  // interpreter picks its own safe points).
   void collectGarbage();
 
   void setObserver(RuntimeObserver* observer);

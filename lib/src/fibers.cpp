@@ -1,0 +1,163 @@
+// Fibers: spawning, stacks and their reuse, ending and cancelling.
+#include <algorithm>
+#include <cstdlib>
+#include <tuple>
+
+#include "runtime_impl.h"
+
+namespace brainvm {
+
+Fiber::~Fiber() { std::free(stack); }
+
+namespace {
+// Stacks up to this many values are kept for reuse by later spawns.
+constexpr uint32_t kKeptStackValues = 32;
+// Buffers kept in each pool: enough for a batch of short fibers.
+constexpr size_t kMaxPooledBuffers = 1024;
+}  // namespace
+
+void Fiber::recycle() {
+  id = 0;
+  function = 0;
+  state = FiberState::Runnable;
+  fired = isRule = queued = hasPendingThrow = false;
+  awaiting = 0;
+  // An ended fiber's buffers already went to the runtime's pools
+  // (releaseBuffers); whatever is left is freed.
+  std::free(stack);
+  stack = nullptr;
+  capacity = 0;
+  sp = 0;
+  frames = {};
+  handlers.clear();
+  pendingError = Value();
+  result = Value();
+  error = Value();
+  vars.reset();
+}
+
+bool RuntimeImpl::growStack(Fiber& f, uint64_t needed) {
+  uint64_t cap = std::max<uint64_t>(f.capacity * 2, needed);
+  cap = std::min<uint64_t>(cap, std::max<uint64_t>(needed, config.maxStackSize));
+  void* p = std::realloc(f.stack, cap * sizeof(Value));
+  if (!p) return false;
+  f.stack = static_cast<Value*>(p);
+  f.capacity = static_cast<uint32_t>(cap);
+  return true;
+}
+
+Result<FiberId> RuntimeImpl::spawn(uint32_t function,
+                                   std::span<const Value> args) {
+  if (function >= program.functions.size())
+    return Error(ErrorCode::InvalidArgument,
+                 "no function with id " + std::to_string(function));
+  const Function& fn = program.functions[function];
+  if (args.size() != fn.numParams)
+    return Error(ErrorCode::InvalidArgument,
+                 "function '" + fn.name + "' takes " +
+                     std::to_string(fn.numParams) + " argument(s), got " +
+                     std::to_string(args.size()));
+  if (liveFibers >= config.maxFibers)
+    return Error(ErrorCode::LimitExceeded,
+                 "fiber limit " + std::to_string(config.maxFibers) +
+                     " reached");
+  const uint64_t needed = uint64_t(fn.numLocals) + fn.maxStack;
+  if (needed > config.maxStackSize)
+    return Error(ErrorCode::LimitExceeded,
+                 "function '" + fn.name + "' needs " + std::to_string(needed) +
+                     " stack slots; the limit is " +
+                     std::to_string(config.maxStackSize));
+  // A new or recycled fiber has no buffers; take pooled ones if any.
+  Fiber* f = fibers.create(nextFiberId);
+  if (!stackPool.empty()) {
+    std::tie(f->stack, f->capacity) = stackPool.back();
+    stackPool.pop_back();
+  }
+  if (!framePool.empty()) {
+    f->frames.swap(framePool.back());
+    framePool.pop_back();
+  }
+  if (f->capacity < needed && !growStack(*f, std::max<uint64_t>(needed, 4))) {
+    fibers.erase(f->id);
+    return Error(ErrorCode::LimitExceeded, "out of memory");
+  }
+  ++nextFiberId;
+  f->function = function;
+  for (uint32_t i = 0; i < fn.numLocals; ++i)
+    f->stack[i] = i < args.size() ? args[i] : Value();
+  f->sp = fn.numLocals;
+  if (f->frames.capacity() == 0) f->frames.reserve(4);
+  f->frames.push_back(Frame{function, 0, 0});
+  ++liveFibers;
+  enqueue(f);
+  if (observer) observer->onFiberSpawned(f->id, function);
+  return f->id;
+}
+
+Fiber* RuntimeImpl::findFiber(FiberId id) const { return fibers.find(id); }
+
+void RuntimeImpl::enqueue(Fiber* f) {
+  if (f->queued || f->state != FiberState::Runnable) return;
+  f->queued = true;
+  runQueue.push_back(f->id);
+}
+
+void RuntimeImpl::endFiber(Fiber& f, FiberState state) {
+  if (state == FiberState::Cancelled && f.error.isNil())
+    f.error = makeErrorNoTrace(ErrorTag::Cancelled, "fiber cancelled");
+  f.state = state;
+  --liveFibers;
+  ended.push_back(f.id);
+  if (running != &f) {
+    // Release the stack now: an ended fiber keeps only its result/error.
+    releaseBuffers(f);
+    f.handlers.clear();
+    f.handlers.shrink_to_fit();
+    f.vars.reset();
+    f.pendingError = Value();
+  }
+}
+
+void RuntimeImpl::releaseBuffers(Fiber& f) {
+  if (f.stack != nullptr) {
+    if (f.capacity <= kKeptStackValues && stackPool.size() < kMaxPooledBuffers)
+      stackPool.emplace_back(f.stack, f.capacity);
+    else
+      std::free(f.stack);
+  }
+  f.stack = nullptr;
+  f.capacity = 0;
+  f.sp = 0;
+  f.frames.clear();
+  if (f.frames.capacity() != 0 && f.frames.capacity() <= 16 &&
+      framePool.size() < kMaxPooledBuffers) {
+    framePool.emplace_back();
+    framePool.back().swap(f.frames);
+  } else {
+    f.frames.shrink_to_fit();
+  }
+}
+
+bool RuntimeImpl::cancel(FiberId id) {
+  Fiber* f = findFiber(id);
+  if (!f || (f->state != FiberState::Runnable &&
+             f->state != FiberState::Waiting))
+    return false;
+  if (f->state == FiberState::Waiting) {
+    if (HandleRecord* h = findHandle(f->awaiting)) {
+      auto& w = h->waiters;
+      w.erase(std::remove(w.begin(), w.end(), f->id), w.end());
+    }
+    f->awaiting = 0;
+  }
+  if (observer) observer->onFiberCancelled(id);
+  if (running == f) {
+    // Finished by the interpreter when the host call returns.
+    f->state = FiberState::Cancelled;
+    return true;
+  }
+  endFiber(*f, FiberState::Cancelled);
+  return true;
+}
+
+}  // namespace brainvm

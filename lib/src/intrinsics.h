@@ -1,0 +1,30 @@
+// Intrinsics: built-in host functions with plain arithmetic or comparison
+// semantics on two numbers, which the interpreter computes inline (also in
+// fused instructions) instead of calling them. Only the built-in library
+// marks functions as intrinsic (HostRegistry::addIntrinsic); a function
+// registered by anyone else under the same name is called as usual.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "brainvm/host.h"
+
+namespace brainvm {
+
+enum class Intrinsic : uint8_t {
+  None, Add, Sub, Mul, Lt, Le, Gt, Ge, Eq, Neq, Div, Mod
+};
+
+// Whether the interpreter may compute `op` on numbers with this divisor
+// itself: Div and Mod (x / y, fmod(x, y)) only when y is not 0; with y == 0
+// the host function is called (the built-ins raise "division by zero").
+inline bool intrinsicApplies(Intrinsic op, double divisor) {
+  return (op != Intrinsic::Div && op != Intrinsic::Mod) || divisor != 0;
+}
+
+// The intrinsic of the built-in sync function `name` (None if it has none or
+// is not a built-in).
+Intrinsic builtinIntrinsicOf(std::string_view name);
+
+}  // namespace brainvm
