@@ -2,7 +2,6 @@
 #include "brainvm/builtins.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -151,15 +150,8 @@ Value fnToNumber(HostCall& c, void*) {
            std::string(kindName(v.kind())));
     return Value();
   }
-  std::string_view s = v.stringView();
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  double d = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size())
-    return Value();
-  return Value::number(d);
+  std::optional<double> d = parseNumber(v.stringView());
+  return d ? Value::number(*d) : Value();
 }
 Value fnLen(HostCall& c, void*) {
   if (!c.expectArgs(1, 1)) return Value();

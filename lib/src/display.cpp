@@ -1,6 +1,4 @@
 // to_string rendering of values (also used by print and concat).
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -120,19 +118,6 @@ class Renderer {
 };
 
 }  // namespace
-
-std::string formatNumber(double d) {
-  if (std::isnan(d)) return "nan";
-  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-  if (d == 0) return "0";
-  char buf[64];
-  if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) {
-    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
-    return std::string(buf, r.ptr);
-  }
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
-  return std::string(buf, r.ptr);
-}
 
 std::string toDisplayString(const Value& v) {
   Renderer r;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,14 +16,22 @@
 
 namespace brainvm {
 
-// Renders a value as the `to_string` host function does: integral numbers
-// without a fraction, strings as is at top level and JSON-quoted inside
+// Renders a value as the `to_string` host function does: numbers as
+// formatNumber writes them, strings as is at top level and JSON-quoted inside
 // containers, lists `[1, "a"]`, maps `{"k": 1, 2: 3}`, structs
 // `Point{x: 1, y: 2}`, errors `HostError: message`, handles `handle#3`.
 // Cycles print as `<cycle>`; nesting deeper than 64 as `...`.
 std::string toDisplayString(const Value& v);
-// Shortest round-trip form of a number ("42", "3.5", "nan", "inf", "-inf").
+// A number as ECMAScript's Number.prototype.toString writes it (the shortest
+// digits that read back to d: "42", "3.5", "100000000000000000000", "0.0001",
+// "1e+21", "1e-7"), except "nan", "inf", "-inf"; -0 as "0".
 std::string formatNumber(double d);
+// Reads a number as the `to_number` host function does: after trimming ASCII
+// whitespace, an optional sign, then decimal digits with an optional fraction
+// and exponent, or "inf" or "nan". A magnitude beyond the double range gives
+// inf or -inf, below it 0 or -0; anything else gives nullopt.
+// parseNumber(formatNumber(x)) gives back x (any NaN as a NaN, -0 as 0).
+std::optional<double> parseNumber(std::string_view text);
 
 // State for one run: printed output, timers and the seeded generator.
 // Create one per Runtime and register it into the registry used to create
