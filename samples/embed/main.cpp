@@ -1,15 +1,19 @@
-// A tiny "game" embedding brainvm: a bot walks along a track towards food.
-// It shows the whole host API: assembling a program, registering sync and
-// async host functions, creating a runtime, running rules tick by tick,
-// settling async handles from the game's own event loop, and reading
-// results, faults and variables.
+// A tiny "game" embedding brainvm: bots walk along a track towards food,
+// each driven by the same brain. It shows the host API end to end:
+// assembling and loading a program once, sharing it between runners,
+// registering sync and async host functions, answering async requests from
+// the game's own event queue in the per-tick callback, and reading results,
+// faults and variables from the report.
 #include <brainvm/assembler.h>
 #include <brainvm/builtins.h>
-#include <brainvm/runtime.h>
+#include <brainvm/loaded_program.h>
+#include <brainvm/runner.h>
 
 #include <cstdio>
 #include <deque>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -47,9 +51,10 @@ done:
 .end
 )";
 
-struct Game {
+// One entity of the game, with the state its host functions touch.
+struct Bot {
+  std::string name;
   int position = 0;
-  uint64_t tick = 0;
   struct Request {
     brainvm::HandleId handle;
     uint64_t dueTick;
@@ -62,9 +67,9 @@ struct Game {
 
 int main() {
   using namespace brainvm;
-  Game game;
 
-  // 1. Assemble (a real game would load a .bvm image with readImage).
+  // 1. Assemble (a shipped game would read a .bvm image with readImage)
+  //    and load once: verified and linked, then shared by every bot.
   AssembleOptions opts;
   opts.fileName = "brain.bvasm";
   Result<Program> program = assemble(kBrain, opts);
@@ -73,68 +78,89 @@ int main() {
       std::fprintf(stderr, "%s\n", formatDiagnosticWithCaret(d).c_str());
     return 65;
   }
-
-  // 2. Host functions: the built-in library plus our own.
-  HostRegistry hosts;
-  BuiltinHost builtins(/*seed=*/7);
-  if (!builtins.registerInto(hosts)) return 1;
-  (void)hosts.addSync("step", [&game](HostCall&) {
-    return Value::number(++game.position);
-  });
-  (void)hosts.addSync("report", [](HostCall& call) {
-    if (!call.expectArgs(1, 1)) return Value();
-    std::printf("scout reports: %s\n", toDisplayString(call.arg(0)).c_str());
-    return Value();
-  });
-  (void)hosts.addAsync("look", [&game](HostCall& call, HandleId handle) {
-    std::optional<std::string_view> dir = call.string(0);
-    if (!dir) return;  // the typed accessor already reported a HostError
-    game.pending.push_back({handle, game.tick + 2, std::string(*dir)});
-  });
-
-  // 3. A runtime with limits suited to a game frame.
-  RuntimeConfig config;
-  config.defaultBudget = 500;
-  config.maxHeapBytes = 8 << 20;
-  Result<std::unique_ptr<Runtime>> created =
-      Runtime::create(std::move(program.value()), hosts, config);
-  if (!created) {
-    std::fprintf(stderr, "%s\n", created.error().message().c_str());
+  Result<std::shared_ptr<const LoadedProgram>> brain =
+      LoadedProgram::load(std::move(program.value()));
+  if (!brain) {
+    std::fprintf(stderr, "%s\n", brain.error().message().c_str());
     return 65;
   }
-  Runtime& rt = *created.value();
 
-  // 4. Start-up: the scout fiber and the rule.
-  const Program& p = rt.program();
-  for (uint32_t fn : p.spawns) (void)rt.spawn(fn);
-  std::optional<FiberId> rule;
-
-  // 5. The game loop.
-  for (game.tick = 1; game.tick <= 8; ++game.tick) {
-    rt.setClock(double(game.tick - 1) * 16.0, 16.0, game.tick);
-    // Settle async requests that are due, from the game's own event queue.
-    while (!game.pending.empty() && game.pending.front().dueTick <= game.tick) {
-      Game::Request r = game.pending.front();
-      game.pending.pop_front();
-      (void)rt.resolveHandle(r.handle, rt.newString("food to the " + r.direction));
+  // 2. One runner per bot: the built-in library plus our own functions,
+  //    limits suited to a game frame, and a per-tick callback that answers
+  //    the bot's requests from the game's event queue.
+  std::vector<Bot> bots{{"ada", 0, {}}, {"bo", 2, {}}};
+  std::vector<std::unique_ptr<Runner>> runners;
+  for (Bot& bot : bots) {
+    RunOptions run;
+    run.maxTicks = 8;
+    run.seed = 7;
+    run.runtime.defaultBudget = 500;
+    run.runtime.maxHeapBytes = 8 << 20;
+    (void)run.hosts.addSync("step", [&bot](HostCall&) {
+      return Value::number(++bot.position);
+    });
+    (void)run.hosts.addSync("report", [&bot](HostCall& call) {
+      if (!call.expectArgs(1, 1)) return Value();
+      std::printf("%s's scout reports: %s\n", bot.name.c_str(),
+                  toDisplayString(call.arg(0)).c_str());
+      return Value();
+    });
+    (void)run.hosts.addAsync("look", [&bot](HostCall& call, HandleId handle) {
+      std::optional<std::string_view> dir = call.string(0);
+      if (!dir) return;  // the typed accessor already reported a HostError
+      bot.pending.push_back({handle, call.runtime().currentTick() + 2,
+                             std::string(*dir)});
+    });
+    run.setup = [&bot](Runtime& rt) {
+      return rt.setShared("position", Value::number(bot.position));
+    };
+    run.onTick = [&bot](Runtime& rt, uint64_t tick) {
+      while (!bot.pending.empty() && bot.pending.front().dueTick <= tick) {
+        Bot::Request r = bot.pending.front();
+        bot.pending.pop_front();
+        (void)rt.resolveHandle(r.handle,
+                               rt.newString("food to the " + r.direction));
+      }
+      return true;  // false would stop this bot's run here
+    };
+    Result<std::unique_ptr<Runner>> runner =
+        Runner::create(brain.value(), std::move(run));
+    if (!runner) {
+      std::fprintf(stderr, "%s\n", runner.error().message().c_str());
+      return 65;
     }
-    // Re-spawn the rule once its previous run has ended.
-    if (!rule || !rt.fiber(*rule)) {
-      Result<FiberId> id = rt.spawn(p.rules.front());
-      if (id) {
-        rule = id.value();
-        rt.markRule(*rule);
+    runners.push_back(std::move(runner.value()));
+  }
+
+  // 3. The game loop: every bot's brain runs one tick per frame (rules are
+  //    re-spawned, timers and the scheduler run inside step()).
+  for (int frame = 1; frame <= 8; ++frame) {
+    for (size_t i = 0; i < runners.size(); ++i) {
+      Result<bool> more = runners[i]->step();
+      if (!more) {
+        std::fprintf(stderr, "%s\n", more.error().message().c_str());
+        return 70;
       }
     }
-    rt.tick();
-    rt.collectEndedFibers([&](const FiberView& f) {
-      if (f.state == FiberState::Fault)
-        std::printf("fiber %u faulted: %s\n", f.id,
-                    toDisplayString(f.error).c_str());
-    });
-    std::printf("tick %llu: position %s\n",
-                static_cast<unsigned long long>(game.tick),
-                toDisplayString(*rt.getShared("position")).c_str());
+    std::printf("frame %d: ada at %d, bo at %d\n", frame, bots[0].position,
+                bots[1].position);
   }
-  return game.position == 4 ? 0 : 1;
+
+  // 4. Results: faults, rules and variables from each bot's report.
+  bool ok = true;
+  for (size_t i = 0; i < runners.size(); ++i) {
+    RunReport report = runners[i]->report();
+    for (const FiberRecord& f : report.fibers)
+      if (f.state == FiberState::Fault) {
+        std::printf("%s: fiber %u faulted: %s\n", bots[i].name.c_str(), f.id,
+                    toDisplayString(*f.error).c_str());
+        ok = false;
+      }
+    std::printf("%s: rule %s ran %llu times and fired %llu\n",
+                bots[i].name.c_str(), report.rules[0].function.c_str(),
+                static_cast<unsigned long long>(report.rules[0].runs),
+                static_cast<unsigned long long>(report.rules[0].fired));
+    ok = ok && bots[i].position == 4;
+  }
+  return ok ? 0 : 1;
 }
