@@ -186,7 +186,6 @@ class Writer {
       case ValueKind::Nil:
       case ValueKind::Void:
       case ValueKind::Unknown:
-      case ValueKind::Absent:
         return "null";
       case ValueKind::Boolean:
         return v.asBool() ? "true" : "false";

@@ -66,7 +66,6 @@ Json ValueEncoder::encodeAt(const Value& v, uint32_t depth) {
     case ValueKind::Nil:
     case ValueKind::Void:
     case ValueKind::Unknown:
-    case ValueKind::Absent:
       return Json(nullptr);
     case ValueKind::Boolean:
       return Json(v.asBool());

@@ -42,7 +42,6 @@ class Renderer {
       case ValueKind::Nil: out += "nil"; return;
       case ValueKind::Void: out += "void"; return;
       case ValueKind::Unknown: out += "unknown"; return;
-      case ValueKind::Absent: out += "nil"; return;
       case ValueKind::Boolean: out += v.asBool() ? "true" : "false"; return;
       case ValueKind::Number: out += formatNumber(v.asNumber()); return;
       case ValueKind::String:

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "map_hash.h"
+#include "value_internals.h"
 
 namespace brainvm {
 
@@ -182,7 +183,7 @@ void Heap::rebuildMapIndex(MapObject* m, uint32_t indexCapacity) {
   // Compact tombstones away, then re-index.
   uint32_t out = 0;
   for (uint32_t i = 0; i < m->used_; ++i)
-    if (!m->entries_[i].key.isAbsent()) m->entries_[out++] = m->entries_[i];
+    if (!isAbsent(m->entries_[i].key)) m->entries_[out++] = m->entries_[i];
   m->used_ = out;
   std::memset(m->index_, 0, indexCapacity * sizeof(uint32_t));
   m->indexMask_ = indexCapacity - 1;
@@ -257,7 +258,7 @@ bool Heap::mapDelete(MapObject* m, const Value& key) {
   int64_t slot = m->findSlot(k, mapKeyHash(k));
   if (slot < 0) return true;
   MapObject::Entry& e = m->entries_[m->index_[slot] - 1];
-  e.key = Value::absent();
+  e.key = absentValue();
   e.value = Value();
   m->index_[slot] = kMapDeleted;
   --m->count_;

@@ -13,6 +13,7 @@
 #include "intrinsics.h"
 #include "linked_code.h"
 #include "runtime_impl.h"
+#include "value_internals.h"
 #include "struct_copy.h"
 
 // Computed goto takes label addresses, a GNU extension.
@@ -259,12 +260,12 @@ dispatch_op:
   CASE(LoadVar) {
     const uint32_t a = static_cast<uint32_t>(ip->a);
     if (BVM_LIKELY(!resolver)) {
-      if (f.vars && !f.vars[a].isAbsent()) {
+      if (f.vars && !isAbsent(f.vars[a])) {
         *sp++ = f.vars[a];
         ++ip;
         DISPATCH();
       }
-      if (!sharedSlots[a].isAbsent()) {
+      if (!isAbsent(sharedSlots[a])) {
         *sp++ = sharedSlots[a];
         ++ip;
         DISPATCH();
@@ -286,9 +287,9 @@ dispatch_op:
     }
     --sp;
     if (BVM_LIKELY(!resolver)) {
-      if (f.vars && !f.vars[a].isAbsent()) {
+      if (f.vars && !isAbsent(f.vars[a])) {
         f.vars[a] = v;
-      } else if (!sharedSlots[a].isAbsent()) {
+      } else if (!isAbsent(sharedSlots[a])) {
         sharedSlots[a] = v;
       } else {
         SAVE_STATE();
@@ -731,14 +732,14 @@ dispatch_op:
     } else if constexpr ((kind) == FusedMeta::Const) {                     \
       out = consts[i_];                                                    \
     } else if (BVM_LIKELY(plainVars)) {                                    \
-      if (BVM_UNLIKELY(sharedSlots[i_].isAbsent()))                        \
+      if (BVM_UNLIKELY(isAbsent(sharedSlots[i_])))                        \
         RUN_PLAIN(FusedMeta::firstOp(ip->b));                              \
       out = sharedSlots[i_];                                               \
     } else {                                                               \
       if (BVM_UNLIKELY(resolver)) RUN_PLAIN(FusedMeta::firstOp(ip->b));    \
-      if (f.vars && !f.vars[i_].isAbsent())                                \
+      if (f.vars && !isAbsent(f.vars[i_]))                                \
         out = f.vars[i_];                                                  \
-      else if (!sharedSlots[i_].isAbsent())                                \
+      else if (!isAbsent(sharedSlots[i_]))                                \
         out = sharedSlots[i_];                                             \
       else                                                                 \
         RUN_PLAIN(FusedMeta::firstOp(ip->b));                              \
@@ -777,14 +778,14 @@ dispatch_op:
                          tail_ == FusedMeta::StoreVarJump) {                \
       const int32_t a_ = ip[3].a;                                           \
       if (BVM_LIKELY(plainVars)) {                                          \
-        if (BVM_UNLIKELY(sharedSlots[a_].isAbsent()))                       \
+        if (BVM_UNLIKELY(isAbsent(sharedSlots[a_])))                       \
           RUN_PLAIN(FusedMeta::firstOp(ip->b));                             \
         sharedSlots[a_] = r;                                                \
       } else {                                                              \
         if (BVM_UNLIKELY(resolver)) RUN_PLAIN(FusedMeta::firstOp(ip->b));   \
-        if (f.vars && !f.vars[a_].isAbsent())                               \
+        if (f.vars && !isAbsent(f.vars[a_]))                               \
           f.vars[a_] = r;                                                   \
-        else if (!sharedSlots[a_].isAbsent())                               \
+        else if (!isAbsent(sharedSlots[a_]))                               \
           sharedSlots[a_] = r;                                              \
         else                                                                \
           RUN_PLAIN(FusedMeta::firstOp(ip->b));                             \

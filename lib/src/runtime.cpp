@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "runtime_impl.h"
+#include "value_internals.h"
 
 namespace brainvm {
 
@@ -184,7 +185,7 @@ std::optional<HandleState> Runtime::handleState(HandleId id) const {
 std::optional<Value> Runtime::getShared(std::string_view name) const {
   if (std::optional<uint32_t> i = impl_->loaded->findVariable(name)) {
     const Value& v = impl_->shared[*i];
-    if (v.isAbsent()) return std::nullopt;
+    if (isAbsent(v)) return std::nullopt;
     return v;
   }
   auto it = impl_->sharedExtra.find(name);
@@ -193,8 +194,6 @@ std::optional<Value> Runtime::getShared(std::string_view name) const {
 }
 
 Status Runtime::setShared(std::string_view name, const Value& value) {
-  if (value.isAbsent())
-    return Error(ErrorCode::InvalidArgument, "cannot store an absent value");
   if (std::optional<uint32_t> i = impl_->loaded->findVariable(name)) {
     impl_->shared[*i] = value;
   } else {
@@ -207,7 +206,7 @@ std::vector<std::pair<std::string, Value>> Runtime::sharedVariables() const {
   std::vector<std::pair<std::string, Value>> out;
   const Program& p = impl_->program;
   for (size_t i = 0; i < p.variableNames.size(); ++i)
-    if (!impl_->shared[i].isAbsent())
+    if (!isAbsent(impl_->shared[i]))
       out.emplace_back(p.variableNames[i], impl_->shared[i]);
   for (const auto& [name, v] : impl_->sharedExtra) out.emplace_back(name, v);
   std::sort(out.begin(), out.end(),
@@ -219,7 +218,7 @@ std::optional<Value> Runtime::getFiberVariable(FiberId id,
                                                std::string_view name) const {
   Fiber* f = impl_->findFiber(id);
   std::optional<uint32_t> i = impl_->loaded->findVariable(name);
-  if (!f || !i || !f->vars || f->vars[*i].isAbsent()) return std::nullopt;
+  if (!f || !i || !f->vars || isAbsent(f->vars[*i])) return std::nullopt;
   return f->vars[*i];
 }
 

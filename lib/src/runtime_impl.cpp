@@ -2,6 +2,7 @@
 // scope. Everything else RuntimeImpl does lives in a file per topic (see
 // runtime_impl.h).
 #include "runtime_impl.h"
+#include "value_internals.h"
 
 #include <cstdlib>
 
@@ -42,7 +43,7 @@ Status RuntimeImpl::bindImports(const HostRegistry& hosts) {
 }
 
 void RuntimeImpl::initSharedScope() {
-  shared.assign(program.variableNames.size(), Value::absent());
+  shared.assign(program.variableNames.size(), absentValue());
   for (const SharedVar& v : program.sharedVars) shared[v.name] = v.initial;
 }
 

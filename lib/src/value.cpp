@@ -20,7 +20,6 @@ std::string_view kindName(ValueKind kind) {
     case ValueKind::Error: return "error";
     case ValueKind::Void: return "void";
     case ValueKind::Unknown: return "unknown";
-    case ValueKind::Absent: return "absent";
   }
   return "?";
 }

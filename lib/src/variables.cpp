@@ -1,6 +1,7 @@
 // Variable resolution (contract section 3, item 7): resolver, the fiber's
 // own context, the shared scope, then the host's context chain.
 #include "runtime_impl.h"
+#include "value_internals.h"
 
 namespace brainvm {
 
@@ -30,8 +31,8 @@ Value RuntimeImpl::loadVarSlow(Fiber& f, uint32_t nameIndex) {
   if (resolver) {
     if (std::optional<Value> v = resolver->load(name, f.id)) return *v;
   }
-  if (f.vars && !f.vars[nameIndex].isAbsent()) return f.vars[nameIndex];
-  if (!shared[nameIndex].isAbsent()) return shared[nameIndex];
+  if (f.vars && !isAbsent(f.vars[nameIndex])) return f.vars[nameIndex];
+  if (!isAbsent(shared[nameIndex])) return shared[nameIndex];
   if (std::optional<Value> v = contextLookup(name)) return *v;
   return Value();
 }
@@ -39,11 +40,11 @@ Value RuntimeImpl::loadVarSlow(Fiber& f, uint32_t nameIndex) {
 void RuntimeImpl::storeVarSlow(Fiber& f, uint32_t nameIndex, const Value& v) {
   const std::string& name = program.variableNames[nameIndex];
   if (resolver && resolver->store(name, v, f.id)) return;
-  if (f.vars && !f.vars[nameIndex].isAbsent()) {
+  if (f.vars && !isAbsent(f.vars[nameIndex])) {
     f.vars[nameIndex] = v;
     return;
   }
-  if (!shared[nameIndex].isAbsent()) {
+  if (!isAbsent(shared[nameIndex])) {
     shared[nameIndex] = v;
     return;
   }
@@ -51,7 +52,7 @@ void RuntimeImpl::storeVarSlow(Fiber& f, uint32_t nameIndex, const Value& v) {
   if (!f.vars) {
     const size_t n = program.variableNames.size();
     f.vars = std::make_unique<Value[]>(n);
-    for (size_t i = 0; i < n; ++i) f.vars[i] = Value::absent();
+    for (size_t i = 0; i < n; ++i) f.vars[i] = absentValue();
   }
   f.vars[nameIndex] = v;
 }

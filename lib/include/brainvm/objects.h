@@ -70,7 +70,7 @@ class ListObject : public Object {
 // Insertion-ordered hash map. Keys are numbers or strings and the two never
 // compare equal (1 and "1" are different keys); numbers compare with
 // SameValueZero (+0 == -0, NaN == NaN). Deleted entries leave tombstones
-// (key kind Absent) that iteration skips; the table compacts itself.
+// that iteration skips; the table compacts itself.
 class MapObject : public Object {
  public:
   struct Entry {
@@ -78,20 +78,19 @@ class MapObject : public Object {
     Value value;
   };
   uint32_t size() const { return count_; }
-  // Entries in insertion order, including tombstones (skip key.isAbsent()).
-  const Entry* entriesBegin() const { return entries_; }
-  const Entry* entriesEnd() const { return entries_ + used_; }
   // The value for key, or nullptr.
   const Value* find(const Value& key) const;
 
+  // Calls f(key, value) for each entry, in insertion order.
   template <class F>
   void forEach(F&& f) const {
     for (const Entry* e = entries_; e != entries_ + used_; ++e)
-      if (!e->key.isAbsent()) f(e->key, e->value);
+      if (e->key.kind() != Value::kAbsentKind) f(e->key, e->value);
   }
 
  private:
   friend class Heap;
+  friend class RuntimeImpl;
   MapObject() : Object(ObjectType::Map) {}
   int64_t findSlot(const Value& key, uint32_t hash) const;
   Entry* entries_ = nullptr;

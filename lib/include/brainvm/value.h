@@ -22,9 +22,6 @@ enum class ValueKind : uint8_t {
   Error,
   Void,
   Unknown,
-  // Not a user-visible value: marks an empty variable slot or a deleted map
-  // entry inside the runtime. Never escapes to programs or hosts.
-  Absent,
 };
 
 std::string_view kindName(ValueKind kind);
@@ -58,7 +55,6 @@ class Value {
   static constexpr Value nil() { return Value(); }
   static constexpr Value voidValue() { return Value(ValueKind::Void, 0); }
   static constexpr Value unknown() { return Value(ValueKind::Unknown, 0); }
-  static constexpr Value absent() { return Value(ValueKind::Absent, 0); }
   static Value boolean(bool b) { return Value(ValueKind::Boolean, b ? 1 : 0); }
   static Value number(double d) {
     Value v;
@@ -81,7 +77,6 @@ class Value {
   bool isEnum() const { return kind_ == ValueKind::Enum; }
   bool isHandle() const { return kind_ == ValueKind::Handle; }
   bool isError() const { return kind_ == ValueKind::Error; }
-  bool isAbsent() const { return kind_ == ValueKind::Absent; }
   bool isObject() const {
     return (kind_ >= ValueKind::String && kind_ <= ValueKind::Enum) ||
            kind_ == ValueKind::Error;
@@ -115,6 +110,12 @@ class Value {
 
  private:
   constexpr Value(ValueKind k, uint64_t bits) : kind_(k), bits_(bits) {}
+  // Inside the library only, a kind outside ValueKind marks "no value": an
+  // undefined variable slot, a deleted map entry. Public accessors never
+  // return it (lib/src/value_internals.h).
+  static constexpr ValueKind kAbsentKind = static_cast<ValueKind>(0xff);
+  friend struct ValueInternals;
+  friend class MapObject;
 
   ValueKind kind_;
   union {
