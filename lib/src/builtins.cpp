@@ -300,37 +300,48 @@ bool ticksArg(HostCall& c, double& ticks) {
   }
   return true;
 }
+// Settles handle h `ticks` ticks from now: at once (inside the call) for 0,
+// else when tick T+ticks starts.
+void settleAfter(HostCall& c, HandleId h, void* user, double ticks,
+                 BuiltinHost::TimerAction action, const Value& value,
+                 std::string_view message) {
+  Runtime& rt = c.runtime();
+  if (ticks > 0) {
+    host(user).addTimer(rt, rt.currentTick() + uint64_t(ticks), h, action,
+                        value, std::string(message));
+    return;
+  }
+  switch (action) {
+    case BuiltinHost::TimerAction::ResolveNil:
+      (void)rt.resolveHandle(h, Value());
+      break;
+    case BuiltinHost::TimerAction::ResolveValue:
+      (void)rt.resolveHandle(h, value);
+      break;
+    case BuiltinHost::TimerAction::Reject:
+      (void)rt.rejectHandle(h, ErrorTag::HostError, message);
+      break;
+  }
+}
 void fnSleep(HostCall& c, HandleId h, void* user) {
   double ticks;
   if (!c.expectArgs(1, 1) || !ticksArg(c, ticks)) return;
-  if (ticks == 0) {
-    (void)c.runtime().resolveHandle(h, Value());
-    return;
-  }
-  host(user).addTimer(c.runtime(), c.runtime().currentTick() + uint64_t(ticks),
-                      h, 0, Value(), {});
+  settleAfter(c, h, user, ticks, BuiltinHost::TimerAction::ResolveNil, Value(),
+              {});
 }
 void fnDelay(HostCall& c, HandleId h, void* user) {
   double ticks;
   if (!c.expectArgs(2, 2) || !ticksArg(c, ticks)) return;
-  if (ticks == 0) {
-    (void)c.runtime().resolveHandle(h, c.arg(1));
-    return;
-  }
-  host(user).addTimer(c.runtime(), c.runtime().currentTick() + uint64_t(ticks),
-                      h, 1, c.arg(1), {});
+  settleAfter(c, h, user, ticks, BuiltinHost::TimerAction::ResolveValue,
+              c.arg(1), {});
 }
 void fnFailAfter(HostCall& c, HandleId h, void* user) {
   double ticks;
   if (!c.expectArgs(2, 2) || !ticksArg(c, ticks)) return;
   auto msg = c.string(1);
   if (!msg) return;
-  if (ticks == 0) {
-    (void)c.runtime().rejectHandle(h, ErrorTag::HostError, *msg);
-    return;
-  }
-  host(user).addTimer(c.runtime(), c.runtime().currentTick() + uint64_t(ticks),
-                      h, 2, Value(), std::string(*msg));
+  settleAfter(c, h, user, ticks, BuiltinHost::TimerAction::Reject, Value(),
+              *msg);
 }
 
 uint64_t splitmix64(uint64_t& x) {
@@ -369,9 +380,10 @@ void BuiltinHost::print(std::string line) {
 }
 
 void BuiltinHost::addTimer(Runtime& rt, uint64_t dueTick, HandleId handle,
-                           int kind, const Value& value, std::string message) {
-  PinId pin = kind == 1 ? rt.pin(value) : 0;
-  timers_.push_back(Timer{dueTick, timerSeq_++, handle, kind, pin,
+                           TimerAction action, const Value& value,
+                           std::string message) {
+  PinId pin = action == TimerAction::ResolveValue ? rt.pin(value) : 0;
+  timers_.push_back(Timer{dueTick, timerSeq_++, handle, action, pin,
                           std::move(message)});
 }
 
@@ -394,11 +406,16 @@ void BuiltinHost::completeTimersDue(Runtime& rt, uint64_t tick) {
       if (t.value) rt.unpin(t.value);
       continue;
     }
-    switch (t.kind) {
-      case 0: (void)rt.resolveHandle(t.handle, Value()); break;
-      case 1: (void)rt.resolveHandle(t.handle, rt.pinned(t.value)); break;
-      default:
+    switch (t.action) {
+      case TimerAction::ResolveNil:
+        (void)rt.resolveHandle(t.handle, Value());
+        break;
+      case TimerAction::ResolveValue:
+        (void)rt.resolveHandle(t.handle, rt.pinned(t.value));
+        break;
+      case TimerAction::Reject:
         (void)rt.rejectHandle(t.handle, ErrorTag::HostError, t.message);
+        break;
     }
     if (t.value) rt.unpin(t.value);
   }

@@ -55,18 +55,24 @@ class BuiltinHost {
     echo_ = std::move(echo);
   }
 
+  // What a timer does to its handle when it is due (sleep, delay,
+  // fail_after).
+  enum class TimerAction : uint8_t { ResolveNil, ResolveValue, Reject };
+
   // Used by the registered functions.
   void print(std::string line);
   double random();
-  void addTimer(Runtime& rt, uint64_t dueTick, HandleId handle, int kind,
-                const Value& value, std::string message);
+  // `value` (ResolveValue) is pinned until the timer is due; `message` is
+  // the HostError message (Reject).
+  void addTimer(Runtime& rt, uint64_t dueTick, HandleId handle,
+                TimerAction action, const Value& value, std::string message);
 
  private:
   struct Timer {
     uint64_t due;
-    uint64_t seq;
+    uint64_t seq;  // creation order, for timers due at the same tick
     HandleId handle;
-    int kind;  // 0 resolve nil, 1 resolve value, 2 reject
+    TimerAction action;
     PinId value;
     std::string message;
   };
