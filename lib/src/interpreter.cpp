@@ -22,10 +22,16 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define BVM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define BVM_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define BVM_COMPUTED_GOTO 1
 #else
 #define BVM_LIKELY(x) (x)
 #define BVM_UNLIKELY(x) (x)
+#endif
+// Threaded dispatch through a table of label addresses where the compiler
+// has it; a switch otherwise, or when the build asks for it (CMake option
+// BRAINVM_SWITCH_DISPATCH, built and tested in CI so that it cannot rot).
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(BRAINVM_SWITCH_DISPATCH)
+#define BVM_COMPUTED_GOTO 1
+#else
 #define BVM_COMPUTED_GOTO 0
 #endif
 
