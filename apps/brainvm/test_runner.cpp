@@ -17,7 +17,6 @@
 #include <utility>
 
 #include "exit_codes.h"
-#include "report_json.h"
 
 namespace brainvm::cli::testrun {
 
@@ -588,6 +587,16 @@ TestOutcome evaluateRun(const Annotations& ann,
                         const std::string& expectedReportName,
                         const RunInvocation& run, const TestOptions& options) {
   TestOutcome o;
+  // The report as a document: the text `brainvm run` prints, parsed.
+  std::optional<Json> parsed;
+  if (run.hasReport) {
+    try {
+      parsed = Json::parse(run.reportText);
+    } catch (const Json::exception& e) {
+      return failWith(std::string("the report is not valid JSON: ") +
+                      e.what() + "\n");
+    }
+  }
 
   // expect-error: the program must not load.
   if (!ann.expectErrors.empty()) {
@@ -601,8 +610,8 @@ TestOutcome evaluateRun(const Annotations& ann,
                  e.text + "\n";
       block +=
           "+ got:      " +
-          (run.report ? "a report with status \"" + statusOf(*run.report) + "\""
-                      : std::string("no report")) +
+          (parsed ? "a report with status \"" + statusOf(*parsed) + "\""
+                  : std::string("no report")) +
           "\n";
       block += indentLines(run.diagnostics, "  ");
       o.failures.push_back(std::move(block));
@@ -637,13 +646,13 @@ TestOutcome evaluateRun(const Annotations& ann,
     return o;
   }
 
-  if (!run.report) {
+  if (!parsed) {
     std::string block = "brainvm run failed (" + describeExit(run) + ")\n";
     block += indentLines(run.diagnostics, "  ");
     o.failures.push_back(std::move(block));
     return o;
   }
-  const Json& report = *run.report;
+  const Json& report = *parsed;
   const std::string status = statusOf(report);
 
   // The exit code.
@@ -782,15 +791,15 @@ TestOutcome runTest(const TestCase& test, const TestOptions& options) {
     const bool mayUpdate =
         options.update == UpdateMode::All ||
         (options.update == UpdateMode::Existing && expectedExists);
-    if (mayUpdate && run.report && ann.expectErrors.empty()) {
-      std::string text = dumpJson(*run.report, true);
+    if (mayUpdate && run.hasReport && ann.expectErrors.empty()) {
+      const std::string& text = run.reportText;  // indented, as stored
       std::string old;
       if (!expectedExists || !readFile(expectedPath, old) || old != text) {
         if (!writeFileAtomically(expectedPath, text))
           return failWith("cannot write " + expectedPath + "\n");
         updated = true;
       }
-      expected = *run.report;
+      expected = Json::parse(text);
     } else if (expectedExists && !expected) {
       // --update could not rewrite it (no report): compare with what is there.
       std::string text;

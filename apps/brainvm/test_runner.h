@@ -113,8 +113,9 @@ std::string expectedReportPath(const std::string& programPath);
 std::vector<std::string> resolveRunArgPaths(
     const std::vector<std::string>& args, const std::string& programPath);
 
-// Compares a finished run with the expectations (no I/O).
-// `expectedReport` is the parsed NAME.expected.json, if there is one.
+// Compares a finished run with the expectations (no I/O), parsing the
+// run's report text. `expectedReport` is the parsed NAME.expected.json, if
+// there is one.
 TestOutcome evaluateRun(const Annotations& annotations,
                         const std::optional<Json>& expectedReport,
                         const std::string& expectedReportName,

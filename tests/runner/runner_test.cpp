@@ -182,10 +182,12 @@ Json report(std::string_view extra = "") {
   return Json::parse(text);
 }
 
-RunInvocation ran(Json r, int exitCode = 0) {
+// A run that printed `r` (evaluateRun parses the report text).
+RunInvocation ran(const Json& r, int exitCode = 0) {
   RunInvocation inv;
   inv.exitCode = exitCode;
-  inv.report = std::move(r);
+  inv.hasReport = true;
+  inv.reportText = r.dump(2) + "\n";
   return inv;
 }
 
@@ -318,6 +320,16 @@ TEST(Evaluate, LimitMentionsThePerTestCap) {
   Annotations a;
   a.expectStatus = "limit";
   EXPECT_TRUE(evaluateRun(a, std::nullopt, "", ran(r, 70), options).passed);
+}
+
+TEST(Evaluate, ReportThatDoesNotParse) {
+  RunInvocation inv = ran(report());
+  inv.reportText.pop_back();
+  inv.reportText.pop_back();  // the closing brace
+  TestOutcome o = evaluateRun({}, std::nullopt, "", inv, {});
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(joined(o).rfind("the report is not valid JSON: ", 0), 0u)
+      << joined(o);
 }
 
 TEST(Evaluate, RunFailure) {
