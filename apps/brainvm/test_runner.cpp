@@ -541,14 +541,42 @@ std::string unifiedDiff(const std::vector<std::string>& expected,
 
 // ---- running ---------------------------------------------------------------
 
-std::string expectedReportPath(const std::string& programPath) {
+namespace {
+
+// NAME + suffix for NAME.bvasm, any other name + suffix.
+std::string withSuffix(const std::string& programPath,
+                       std::string_view suffix) {
   constexpr std::string_view ext = ".bvasm";
-  if (programPath.size() > ext.size() &&
-      std::string_view(programPath).substr(programPath.size() - ext.size()) ==
-          ext)
-    return programPath.substr(0, programPath.size() - ext.size()) +
-           ".expected.json";
-  return programPath + ".expected.json";
+  std::string out = programPath;
+  if (out.size() > ext.size() &&
+      std::string_view(out).substr(out.size() - ext.size()) == ext)
+    out.resize(out.size() - ext.size());
+  out += suffix;
+  return out;
+}
+
+// Writes a --reports file, creating its folders.
+bool writeReportFile(const std::string& path, std::string_view text) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  return !ec && writeFileAtomically(path, text);
+}
+
+}  // namespace
+
+std::string expectedReportPath(const std::string& programPath) {
+  return withSuffix(programPath, ".expected.json");
+}
+
+std::string reportFilePath(const std::string& dir,
+                           const std::string& programPath) {
+  // Without a root and with ".." as "_", every path lands inside `dir`.
+  fs::path rel;
+  for (const fs::path& part :
+       fs::path(programPath).lexically_normal().relative_path())
+    rel /= part == ".." ? fs::path("_") : part;
+  return (fs::path(dir) / withSuffix(rel.generic_string(), ".json"))
+      .generic_string();
 }
 
 std::vector<std::string> resolveRunArgPaths(
@@ -786,6 +814,12 @@ TestOutcome runTest(const TestCase& test, const TestOptions& options) {
     RunInvocation run = runInProcess(test.path, source,
                                      resolveRunArgPaths(ann.runArgs, test.path),
                                      options.maxInstructions);
+
+    if (!options.reportsDir.empty() && run.hasReport) {
+      const std::string path = reportFilePath(options.reportsDir, test.path);
+      if (!writeReportFile(path, run.reportText))
+        return failWith("cannot write " + path + "\n");
+    }
 
     bool updated = false;
     const bool mayUpdate =

@@ -94,6 +94,7 @@ struct TestOptions {
   uint64_t maxInstructions = 10'000'000;  // per test; 0 = no cap
   double timeoutSeconds = 10;             // wall clock per test; 0 = none
   UpdateMode update = UpdateMode::None;
+  std::string reportsDir;  // --reports: write each report below it ("": no)
 };
 
 struct TestOutcome {
@@ -107,6 +108,12 @@ struct TestOutcome {
 
 // NAME.expected.json for NAME.bvasm (any other name: NAME + .expected.json).
 std::string expectedReportPath(const std::string& programPath);
+
+// Where --reports DIR puts a program's report: DIR/PATH with .bvasm replaced
+// by .json (any other name: + .json), PATH being the program's path as shown
+// without its root and with each ".." as "_" (so it stays inside DIR).
+std::string reportFilePath(const std::string& dir,
+                           const std::string& programPath);
 
 // Rewrites relative file operands of --vars and --trace in `run:` arguments
 // so that they are relative to the program's directory.
@@ -122,7 +129,8 @@ TestOutcome evaluateRun(const Annotations& annotations,
                         const RunInvocation& run, const TestOptions& options);
 
 // Reads, runs (in-process) and evaluates one program, updating its
-// .expected.json as `options.update` says. Never throws.
+// .expected.json as `options.update` says and writing its report below
+// `options.reportsDir` if set. Never throws.
 TestOutcome runTest(const TestCase& test, const TestOptions& options);
 
 using TestFunction =
