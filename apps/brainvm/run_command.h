@@ -46,18 +46,18 @@ struct RunInvocation {
   // went to a sink instead).
   std::string reportText;
   bool reportSinkFailed = false;  // a ReportSink returned false
-  std::string diagnostics;  // what `brainvm run` would print on stderr
+  std::string diagnostics;        // what `brainvm run` would print on stderr
 };
 
 // Runs a program in-process as `brainvm run inputPath runArgs... --pretty`
 // would, returning the report text instead of printing it (indented: the
-// form `brainvm test` stores in NAME.expected.json files). `sourceText`, when not empty,
-// is used instead of reading `inputPath` (which then only names the input in
-// diagnostics). `runArgs` are parsed with the same definitions as
-// `brainvm run` (e.g. {"--ticks", "5", "--var", "limit=3"}); `-o`,
-// `--pretty` and `--echo` are accepted and ignored, `--trace` is honoured.
-// `instructionLimit` (0 = none) caps the run's instructions on top of any
-// --max-instructions. Never throws.
+// form `brainvm test` stores in NAME.expected.json files). `sourceText`,
+// when not empty, is used instead of reading `inputPath` (which then only
+// names the input in diagnostics). `runArgs` are parsed with the same
+// definitions as `brainvm run` (e.g. {"--ticks", "5", "--var", "limit=3"});
+// `-o`, `--pretty` and `--echo` are accepted and ignored, `--trace` is
+// honoured. `instructionLimit` (0 = none) caps the run's instructions on
+// top of any --max-instructions. Never throws.
 RunInvocation runInProcess(const std::string& inputPath,
                            std::string_view sourceText,
                            const std::vector<std::string>& runArgs,
@@ -67,11 +67,9 @@ RunInvocation runInProcess(const std::string& inputPath,
 // as `options.pretty` says. With `echoToStderr`, printed lines are written
 // to stderr as they happen (`--echo`). With a `sink`, the report text goes
 // to the sink in chunks as it is written instead of into `reportText`.
-RunInvocation executeRun(const RunCliOptions& options,
-                         const std::string& inputPath,
-                         std::string_view sourceText, uint64_t instructionLimit,
-                         bool echoToStderr,
-                         const std::function<bool(std::string_view)>* sink =
-                             nullptr);
+RunInvocation executeRun(
+    const RunCliOptions& options, const std::string& inputPath,
+    std::string_view sourceText, uint64_t instructionLimit, bool echoToStderr,
+    const std::function<bool(std::string_view)>* sink = nullptr);
 
 }  // namespace brainvm::cli

@@ -229,7 +229,8 @@ TEST(ReportWriter, EveryKindOfValue) {
             R"({"function":"nan","pc":2,"line":35})");
   EXPECT_EQ(fibers[8]["error"]["message"], "bad \x7f thing");
   EXPECT_EQ(fibers[10]["state"], "CANCELLED");
-  EXPECT_EQ(fibers[11].dump(), R"({"id":14,"function":"waits","state":"WAITING"})");
+  EXPECT_EQ(fibers[11].dump(),
+            R"({"id":14,"function":"waits","state":"WAITING"})");
   EXPECT_EQ(fibers[12]["result"].dump(), R"({"$handle":4})");
   EXPECT_EQ(fibers[13]["result"].dump(), R"([{"$cycle":true}])");
   EXPECT_EQ(doc["rules"][0]["error"]["message"], "rule \u2028 fault");
@@ -251,9 +252,8 @@ TEST(ReportWriter, EmptyContainersAndNoEntryResult) {
   EXPECT_EQ(doc["result"], nullptr);
   RunCliOptions options;
   options.maxInstructions = 1000;
-  doc = expectConsistentReports("spin.bvasm",
-                                ".func main()\ntop:\n  jmp top\n.end\n",
-                                options);
+  doc = expectConsistentReports(
+      "spin.bvasm", ".func main()\ntop:\n  jmp top\n.end\n", options);
   EXPECT_FALSE(doc.contains("result"));
   EXPECT_EQ(doc["status"], "limit");
 }

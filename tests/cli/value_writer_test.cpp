@@ -26,13 +26,10 @@ TEST(ValueWriter, Scalars) {
   EXPECT_EQ(valueToJson(Value::number(3.25)), "3.25");
   EXPECT_EQ(valueToJson(Value::number(0.1)), "0.1");
   EXPECT_EQ(valueToJson(Value::number(-7)), "-7");
-  EXPECT_EQ(valueToJson(Value::number(9007199254740991.0)),
-            "9007199254740991");
+  EXPECT_EQ(valueToJson(Value::number(9007199254740991.0)), "9007199254740991");
   EXPECT_EQ(valueToJson(Value::number(1e300)), "1e+300");
-  EXPECT_EQ(valueToJson(Value::number(std::nan(""))),
-            R"({"$number":"NaN"})");
-  EXPECT_EQ(valueToJson(Value::number(HUGE_VAL)),
-            R"({"$number":"Infinity"})");
+  EXPECT_EQ(valueToJson(Value::number(std::nan(""))), R"({"$number":"NaN"})");
+  EXPECT_EQ(valueToJson(Value::number(HUGE_VAL)), R"({"$number":"Infinity"})");
   EXPECT_EQ(valueToJson(Value::number(-HUGE_VAL)),
             R"({"$number":"-Infinity"})");
   EXPECT_EQ(valueToJson(Value::handle(3)), R"({"$handle":3})");
