@@ -4,7 +4,6 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
-#include <iostream>
 #include <memory>
 
 #include "brainvm/image.h"
@@ -80,9 +79,9 @@ void addAsmCommand(CLI::App& app, int& exitCode) {
       "  brainvm asm prog.bvasm --strip -o small.bvm\n"
       "  cat prog.bvasm | brainvm asm - -o - > prog.bvm");
   sub->callback([args, &exitCode] {
-    std::string diagnostics;
-    exitCode = runAsm(*args, diagnostics);
-    std::cerr << diagnostics << std::flush;
+    exitCode = runWithDiagnostics([&args](std::string& diagnostics) {
+      return runAsm(*args, diagnostics);
+    });
   });
 }
 

@@ -1,6 +1,5 @@
 // `brainvm disasm IN.bvm [-o OUT.bvasm]`: an image (or text) as .bvasm.
 #include <CLI/CLI.hpp>
-#include <iostream>
 #include <memory>
 
 #include "brainvm/assembler.h"
@@ -42,9 +41,9 @@ void addDisasmCommand(CLI::App& app, int& exitCode) {
       "  brainvm disasm prog.bvm\n"
       "  brainvm disasm prog.bvm -o prog.bvasm && brainvm asm prog.bvasm");
   sub->callback([args, &exitCode] {
-    std::string diagnostics;
-    exitCode = runDisasm(*args, diagnostics);
-    std::cerr << diagnostics << std::flush;
+    exitCode = runWithDiagnostics([&args](std::string& diagnostics) {
+      return runDisasm(*args, diagnostics);
+    });
   });
 }
 

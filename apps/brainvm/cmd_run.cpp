@@ -16,7 +16,6 @@
 #include "exit_codes.h"
 #include "io.h"
 #include "load.h"
-#include "report_json.h"
 #include "report_writer.h"
 #include "run_command.h"
 #include "run_inputs.h"
@@ -130,9 +129,7 @@ void addRunCommand(CLI::App& app, int& exitCode) {
     const ReportSink sink = [&output](std::string_view piece) {
       return output.write(piece);
     };
-    RunInvocation inv =
-        executeRun(o, state->input, {}, 0, o.echo,
-                   o.pretty ? ReportForm::PrettyText : ReportForm::Text, &sink);
+    RunInvocation inv = executeRun(o, state->input, {}, 0, o.echo, &sink);
     std::cerr << inv.diagnostics << std::flush;
     int rc = inv.exitCode;
     if (inv.hasReport) {
@@ -147,8 +144,7 @@ void addRunCommand(CLI::App& app, int& exitCode) {
 
 RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
                          std::string_view sourceText, uint64_t instructionLimit,
-                         bool echoToStderr, ReportForm form,
-                         const ReportSink* sink) {
+                         bool echoToStderr, const ReportSink* sink) {
   RunInvocation inv;
   const std::string name = displayName(inputPath);
 
@@ -252,15 +248,12 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
   }
   const RunReport& report = ran.value();
   inv.hasReport = true;
-  if (form == ReportForm::Document)
-    inv.report = reportToJson(report, runner.runtime().program());
-  else if (sink)
+  if (sink)
     inv.reportSinkFailed =
-        !writeReportJson(report, runner.runtime().program(),
-                         form == ReportForm::PrettyText, *sink);
+        !writeReportJson(report, runner.runtime().program(), o.pretty, *sink);
   else
-    writeReportJson(report, runner.runtime().program(),
-                    form == ReportForm::PrettyText, inv.reportText);
+    writeReportJson(report, runner.runtime().program(), o.pretty,
+                    inv.reportText);
   inv.exitCode = (report.faulted || report.status == RunOutcome::Limit)
                      ? kExitFault
                      : kExitOk;
@@ -299,6 +292,7 @@ RunInvocation runInProcess(const std::string& inputPath,
     inv.diagnostics = std::string("error: ") + e.what() + "\n";
     return inv;
   }
+  options.pretty = true;  // the form NAME.expected.json files hold
   try {
     return executeRun(options, inputPath, sourceText, instructionLimit, false);
   } catch (const std::exception& e) {

@@ -131,6 +131,7 @@ int runTestCommand(const TestCliOptions& o, bool& abandonedThreads) {
   run.test.update = o.updateAll ? UpdateMode::All
                     : o.update  ? UpdateMode::Existing
                                 : UpdateMode::None;
+  run.test.reportsDir = o.reports;
 
   const bool progress = isatty(fileno(stderr)) != 0;
   bool progressShown = false;
@@ -227,6 +228,9 @@ void addTestCommand(CLI::App& app, int& exitCode) {
                 "program that runs");
   sub->add_option("--junit", options->junit, "Write a JUnit XML report")
       ->type_name("FILE");
+  sub->add_option("--reports", options->reports,
+                  "Write each program's report to DIR/PATH.json")
+      ->type_name("DIR");
   sub->add_option("--shard", options->shard,
                   "Run only shard K of N (0-based; default: "
                   "TEST_SHARD_INDEX/TEST_TOTAL_SHARDS)")
@@ -249,6 +253,7 @@ void addTestCommand(CLI::App& app, int& exitCode) {
       "Examples:\n"
       "  brainvm test samples tests/golden -j 4\n"
       "  brainvm test samples --filter 'fiber' --junit results.xml\n"
+      "  brainvm test samples tests/golden --reports build/reports\n"
       "  brainvm test tests --shard 0/4");
   sub->callback([options, &exitCode] {
     bool abandoned = false;

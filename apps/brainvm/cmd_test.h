@@ -1,5 +1,5 @@
-// `brainvm test PATH... [-j N] [--update] [--junit FILE] [--shard K/N]
-// [--filter REGEX]`: runs annotated programs as regression tests
+// `brainvm test PATH... [-j N] [--update] [--junit FILE] [--reports DIR]
+// [--shard K/N] [--filter REGEX]`: runs annotated programs as regression tests
 // (contract section 7; docs/testing.md).
 #pragma once
 
@@ -18,9 +18,10 @@ struct TestCliOptions {
   unsigned jobs = 0;  // 0 = the number of cores
   bool update = false;
   bool updateAll = false;
-  std::string junit;   // "" = none
-  std::string shard;   // "K/N" (0-based K), "" = from the environment
-  std::string filter;  // ECMAScript regex searched in the relative path
+  std::string junit;    // "" = none
+  std::string reports;  // "" = none
+  std::string shard;    // "K/N" (0-based K), "" = from the environment
+  std::string filter;   // ECMAScript regex searched in the relative path
   uint64_t maxInstructionsPerTest = 10'000'000;
   double timeoutSeconds = 10;
 };

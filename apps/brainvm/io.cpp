@@ -80,6 +80,13 @@ int readInput(const std::string& path, std::string& out,
   return kExitOk;
 }
 
+int runWithDiagnostics(const std::function<int(std::string&)>& body) {
+  std::string diagnostics;
+  const int rc = body(diagnostics);
+  std::cerr << diagnostics << std::flush;
+  return rc;
+}
+
 int writeOutput(const std::string& path, std::string_view data,
                 std::string& diagnostics) {
   ChunkedOutput out(path);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fstream>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ class ChunkedOutput {
   bool opened_ = false;
   std::string error_;  // the first failure
 };
+
+// Runs a command's body, which appends its error messages to the string it
+// is given, then prints them on stderr. Returns the body's exit code.
+int runWithDiagnostics(const std::function<int(std::string&)>& body);
 
 // The name used for a path in diagnostics ("<stdin>" for "-").
 std::string displayName(const std::string& path);

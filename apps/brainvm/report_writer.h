@@ -1,22 +1,21 @@
-// The run report written straight to text, without building a JSON document
-// first. The output is byte for byte what dumpJson(reportToJson(...)) gives
-// (tests/cli/report_writer_test.cpp checks this); it exists because a report
-// with 100,000 fiber records spent most of a run in the document's
-// allocations.
+// The run report (contract section 6; docs/cli.md; schema in
+// docs/report.schema.json) written straight to text: what `brainvm run`
+// prints and what `brainvm test` parses, compares and stores. Keys come in
+// the contract's order: brainvm, status, ticks, result (only when the entry
+// fiber finished), fibers, rules, variables, output, stats. No JSON document
+// is built: a report with 100,000 fiber records spent most of a run in a
+// document's allocations.
 #pragma once
 
-#include <functional>
 #include <string>
-#include <string_view>
 
 #include "brainvm/program.h"
 #include "brainvm/runner.h"
+#include "json_writer.h"
 
 namespace brainvm::cli {
 
-// Receives the report text in chunks; returns false to report a failed
-// write (the remaining chunks are then dropped).
-using ReportSink = std::function<bool(std::string_view)>;
+using ReportSink = JsonSink;
 
 // Appends the report, compact or indented by 2, with a trailing newline.
 void writeReportJson(const RunReport& report, const Program& program,

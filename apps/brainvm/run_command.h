@@ -4,8 +4,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,41 +39,37 @@ void addRunOptions(CLI::App& app, RunCliOptions& options);
 // Registers the `run` subcommand; its exit code is stored in `exitCode`.
 void addRunCommand(CLI::App& app, int& exitCode);
 
-// How executeRun hands back the report.
-enum class ReportForm { Document, Text, PrettyText };
-
 struct RunInvocation {
   int exitCode = 0;
   bool hasReport = false;  // false if the run failed
-  std::optional<nlohmann::ordered_json> report;  // ReportForm::Document
-  std::string reportText;  // ReportForm::Text/PrettyText, with a newline
+  // The report as `brainvm run` prints it, with a newline (empty when it
+  // went to a sink instead).
+  std::string reportText;
   bool reportSinkFailed = false;  // a ReportSink returned false
-  std::string diagnostics;  // what `brainvm run` would print on stderr
+  std::string diagnostics;        // what `brainvm run` would print on stderr
 };
 
-// Runs a program in-process as `brainvm run inputPath runArgs...` would,
-// returning the report instead of printing it. `sourceText`, when not empty,
-// is used instead of reading `inputPath` (which then only names the input in
-// diagnostics). `runArgs` are parsed with the same definitions as
-// `brainvm run` (e.g. {"--ticks", "5", "--var", "limit=3"}); `-o`,
-// `--pretty` and `--echo` are accepted and ignored, `--trace` is honoured.
-// `instructionLimit` (0 = none) caps the run's instructions on top of any
-// --max-instructions. Never throws.
+// Runs a program in-process as `brainvm run inputPath runArgs... --pretty`
+// would, returning the report text instead of printing it (indented: the
+// form `brainvm test` stores in NAME.expected.json files). `sourceText`,
+// when not empty, is used instead of reading `inputPath` (which then only
+// names the input in diagnostics). `runArgs` are parsed with the same
+// definitions as `brainvm run` (e.g. {"--ticks", "5", "--var", "limit=3"});
+// `-o`, `--pretty` and `--echo` are accepted and ignored, `--trace` is
+// honoured. `instructionLimit` (0 = none) caps the run's instructions on
+// top of any --max-instructions. Never throws.
 RunInvocation runInProcess(const std::string& inputPath,
                            std::string_view sourceText,
                            const std::vector<std::string>& runArgs,
                            uint64_t instructionLimit);
 
-// The shared implementation. `sourceText` as above. With `echoToStderr`,
-// printed lines are written to stderr as they happen (`--echo`). With a
-// `sink` and a text form, the report text goes to the sink in chunks as it
-// is written instead of into `reportText`.
-RunInvocation executeRun(const RunCliOptions& options,
-                         const std::string& inputPath,
-                         std::string_view sourceText, uint64_t instructionLimit,
-                         bool echoToStderr,
-                         ReportForm form = ReportForm::Document,
-                         const std::function<bool(std::string_view)>* sink =
-                             nullptr);
+// The shared implementation. `sourceText` as above. The report is indented
+// as `options.pretty` says. With `echoToStderr`, printed lines are written
+// to stderr as they happen (`--echo`). With a `sink`, the report text goes
+// to the sink in chunks as it is written instead of into `reportText`.
+RunInvocation executeRun(
+    const RunCliOptions& options, const std::string& inputPath,
+    std::string_view sourceText, uint64_t instructionLimit, bool echoToStderr,
+    const std::function<bool(std::string_view)>* sink = nullptr);
 
 }  // namespace brainvm::cli

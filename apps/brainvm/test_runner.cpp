@@ -17,7 +17,6 @@
 #include <utility>
 
 #include "exit_codes.h"
-#include "report_json.h"
 
 namespace brainvm::cli::testrun {
 
@@ -542,14 +541,42 @@ std::string unifiedDiff(const std::vector<std::string>& expected,
 
 // ---- running ---------------------------------------------------------------
 
-std::string expectedReportPath(const std::string& programPath) {
+namespace {
+
+// NAME + suffix for NAME.bvasm, any other name + suffix.
+std::string withSuffix(const std::string& programPath,
+                       std::string_view suffix) {
   constexpr std::string_view ext = ".bvasm";
-  if (programPath.size() > ext.size() &&
-      std::string_view(programPath).substr(programPath.size() - ext.size()) ==
-          ext)
-    return programPath.substr(0, programPath.size() - ext.size()) +
-           ".expected.json";
-  return programPath + ".expected.json";
+  std::string out = programPath;
+  if (out.size() > ext.size() &&
+      std::string_view(out).substr(out.size() - ext.size()) == ext)
+    out.resize(out.size() - ext.size());
+  out += suffix;
+  return out;
+}
+
+// Writes a --reports file, creating its folders.
+bool writeReportFile(const std::string& path, std::string_view text) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  return !ec && writeFileAtomically(path, text);
+}
+
+}  // namespace
+
+std::string expectedReportPath(const std::string& programPath) {
+  return withSuffix(programPath, ".expected.json");
+}
+
+std::string reportFilePath(const std::string& dir,
+                           const std::string& programPath) {
+  // Without a root and with ".." as "_", every path lands inside `dir`.
+  fs::path rel;
+  for (const fs::path& part :
+       fs::path(programPath).lexically_normal().relative_path())
+    rel /= part == ".." ? fs::path("_") : part;
+  return (fs::path(dir) / withSuffix(rel.generic_string(), ".json"))
+      .generic_string();
 }
 
 std::vector<std::string> resolveRunArgPaths(
@@ -588,6 +615,16 @@ TestOutcome evaluateRun(const Annotations& ann,
                         const std::string& expectedReportName,
                         const RunInvocation& run, const TestOptions& options) {
   TestOutcome o;
+  // The report as a document: the text `brainvm run` prints, parsed.
+  std::optional<Json> parsed;
+  if (run.hasReport) {
+    try {
+      parsed = Json::parse(run.reportText);
+    } catch (const Json::exception& e) {
+      return failWith(std::string("the report is not valid JSON: ") +
+                      e.what() + "\n");
+    }
+  }
 
   // expect-error: the program must not load.
   if (!ann.expectErrors.empty()) {
@@ -601,8 +638,8 @@ TestOutcome evaluateRun(const Annotations& ann,
                  e.text + "\n";
       block +=
           "+ got:      " +
-          (run.report ? "a report with status \"" + statusOf(*run.report) + "\""
-                      : std::string("no report")) +
+          (parsed ? "a report with status \"" + statusOf(*parsed) + "\""
+                  : std::string("no report")) +
           "\n";
       block += indentLines(run.diagnostics, "  ");
       o.failures.push_back(std::move(block));
@@ -637,13 +674,13 @@ TestOutcome evaluateRun(const Annotations& ann,
     return o;
   }
 
-  if (!run.report) {
+  if (!parsed) {
     std::string block = "brainvm run failed (" + describeExit(run) + ")\n";
     block += indentLines(run.diagnostics, "  ");
     o.failures.push_back(std::move(block));
     return o;
   }
-  const Json& report = *run.report;
+  const Json& report = *parsed;
   const std::string status = statusOf(report);
 
   // The exit code.
@@ -778,19 +815,25 @@ TestOutcome runTest(const TestCase& test, const TestOptions& options) {
                                      resolveRunArgPaths(ann.runArgs, test.path),
                                      options.maxInstructions);
 
+    if (!options.reportsDir.empty() && run.hasReport) {
+      const std::string path = reportFilePath(options.reportsDir, test.path);
+      if (!writeReportFile(path, run.reportText))
+        return failWith("cannot write " + path + "\n");
+    }
+
     bool updated = false;
     const bool mayUpdate =
         options.update == UpdateMode::All ||
         (options.update == UpdateMode::Existing && expectedExists);
-    if (mayUpdate && run.report && ann.expectErrors.empty()) {
-      std::string text = dumpJson(*run.report, true);
+    if (mayUpdate && run.hasReport && ann.expectErrors.empty()) {
+      const std::string& text = run.reportText;  // indented, as stored
       std::string old;
       if (!expectedExists || !readFile(expectedPath, old) || old != text) {
         if (!writeFileAtomically(expectedPath, text))
           return failWith("cannot write " + expectedPath + "\n");
         updated = true;
       }
-      expected = *run.report;
+      expected = Json::parse(text);
     } else if (expectedExists && !expected) {
       // --update could not rewrite it (no report): compare with what is there.
       std::string text;

@@ -94,6 +94,7 @@ struct TestOptions {
   uint64_t maxInstructions = 10'000'000;  // per test; 0 = no cap
   double timeoutSeconds = 10;             // wall clock per test; 0 = none
   UpdateMode update = UpdateMode::None;
+  std::string reportsDir;  // --reports: write each report below it ("": no)
 };
 
 struct TestOutcome {
@@ -108,20 +109,28 @@ struct TestOutcome {
 // NAME.expected.json for NAME.bvasm (any other name: NAME + .expected.json).
 std::string expectedReportPath(const std::string& programPath);
 
+// Where --reports DIR puts a program's report: DIR/PATH with .bvasm replaced
+// by .json (any other name: + .json), PATH being the program's path as shown
+// without its root and with each ".." as "_" (so it stays inside DIR).
+std::string reportFilePath(const std::string& dir,
+                           const std::string& programPath);
+
 // Rewrites relative file operands of --vars and --trace in `run:` arguments
 // so that they are relative to the program's directory.
 std::vector<std::string> resolveRunArgPaths(
     const std::vector<std::string>& args, const std::string& programPath);
 
-// Compares a finished run with the expectations (no I/O).
-// `expectedReport` is the parsed NAME.expected.json, if there is one.
+// Compares a finished run with the expectations (no I/O), parsing the
+// run's report text. `expectedReport` is the parsed NAME.expected.json, if
+// there is one.
 TestOutcome evaluateRun(const Annotations& annotations,
                         const std::optional<Json>& expectedReport,
                         const std::string& expectedReportName,
                         const RunInvocation& run, const TestOptions& options);
 
 // Reads, runs (in-process) and evaluates one program, updating its
-// .expected.json as `options.update` says. Never throws.
+// .expected.json as `options.update` says and writing its report below
+// `options.reportsDir` if set. Never throws.
 TestOutcome runTest(const TestCase& test, const TestOptions& options);
 
 using TestFunction =

@@ -93,26 +93,33 @@ RANDOM = """\
 .end
 """
 
-COUNT = """\
-.func main()
+
+def counting_loop(limit, setup="", body="", result="load_local i",
+                  more_locals=""):
+    """A main() that runs `setup`, then `body` for i = 0 .. limit-1, and
+    returns what `result` pushes."""
+    return f""".func main()
   .local i
-  push_const 0
+{more_locals}{setup}  push_const 0
   store_local i
 loop:
   load_local i
-  push_const 100
+  push_const {limit}
   host_call_args lt 2
   jmp_if_false done
-  load_local i
+{body}  load_local i
   push_const 1
   host_call_args add 2
   store_local i
   jmp loop
 done:
-  load_local i
+  {result}
   ret
 .end
 """
+
+
+COUNT = counting_loop(100)
 
 YIELDERS = """\
 .spawn w
@@ -205,39 +212,20 @@ caught:
 .end
 """
 
-DEEP = """\
-.func main()
-  .local i
-  .local cur
-  .local root
-  list_new
+# A list nested 300 deep.
+DEEP = counting_loop(300, more_locals="  .local cur\n  .local root\n",
+                     setup="""  list_new
   dup
   store_local root
   store_local cur
-  push_const 0
-  store_local i
-loop:
-  load_local i
-  push_const 300
-  host_call_args lt 2
-  jmp_if_false done
-  list_new
+""", body="""  list_new
   dup
   load_local cur
   swap
   list_push
   pop
   store_local cur
-  load_local i
-  push_const 1
-  host_call_args add 2
-  store_local i
-  jmp loop
-done:
-  load_local root
-  ret
-.end
-"""
+""", result="load_local root")
 
 TRACE_PROG = """\
 .func worker()

@@ -182,10 +182,12 @@ Json report(std::string_view extra = "") {
   return Json::parse(text);
 }
 
-RunInvocation ran(Json r, int exitCode = 0) {
+// A run that printed `r` (evaluateRun parses the report text).
+RunInvocation ran(const Json& r, int exitCode = 0) {
   RunInvocation inv;
   inv.exitCode = exitCode;
-  inv.report = std::move(r);
+  inv.hasReport = true;
+  inv.reportText = r.dump(2) + "\n";
   return inv;
 }
 
@@ -318,6 +320,16 @@ TEST(Evaluate, LimitMentionsThePerTestCap) {
   Annotations a;
   a.expectStatus = "limit";
   EXPECT_TRUE(evaluateRun(a, std::nullopt, "", ran(r, 70), options).passed);
+}
+
+TEST(Evaluate, ReportThatDoesNotParse) {
+  RunInvocation inv = ran(report());
+  inv.reportText.pop_back();
+  inv.reportText.pop_back();  // the closing brace
+  TestOutcome o = evaluateRun({}, std::nullopt, "", inv, {});
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(joined(o).rfind("the report is not valid JSON: ", 0), 0u)
+      << joined(o);
 }
 
 TEST(Evaluate, RunFailure) {
@@ -457,6 +469,48 @@ TEST_F(RunOne, UpdateRewritesOnlyExistingFilesUnlessAll) {
   EXPECT_FALSE(o.passed);
   EXPECT_NE(joined(o).find("p.expected.json is not valid JSON"),
             std::string::npos);
+}
+
+TEST(ReportFiles, PathsStayInsideTheDirectory) {
+  EXPECT_EQ(reportFilePath("out", "samples/hello.bvasm"),
+            "out/samples/hello.json");
+  EXPECT_EQ(reportFilePath("out/", "./a/b/../c.bvasm"), "out/a/c.json");
+  EXPECT_EQ(reportFilePath("out", "/abs/x.bvasm"), "out/abs/x.json");
+  EXPECT_EQ(reportFilePath("out", "../../up/x.bvasm"), "out/_/_/up/x.json");
+  EXPECT_EQ(reportFilePath("out", "prog.txt"), "out/prog.txt.json");
+}
+
+TEST_F(RunOne, ReportsAreWrittenAsUpdateWouldWriteThem) {
+  TestCase t;
+  t.path = write("sub/p.bvasm", kReturns7);
+  TestCase failing;
+  failing.path =
+      write("q.bvasm", "; expect: 8\n.func main()\n  push_const 7\n  ret\n.end\n");
+  TestCase noReport;
+  noReport.path = write("e.bvasm",
+                        "; expect-error: 3: unknown label\n.func main()\n"
+                        "  jmp nowhere\n.end\n");
+  TestOptions options;
+  options.reportsDir = (dir_ / "reports" / "deep").generic_string();
+  EXPECT_TRUE(runTest(t, options).passed);
+  EXPECT_FALSE(runTest(failing, options).passed);  // written all the same
+  EXPECT_TRUE(runTest(noReport, options).passed);
+
+  const std::string report = reportFilePath(options.reportsDir, t.path);
+  ASSERT_TRUE(fs::exists(report));
+  EXPECT_TRUE(fs::exists(reportFilePath(options.reportsDir, failing.path)));
+  EXPECT_FALSE(fs::exists(reportFilePath(options.reportsDir, noReport.path)));
+  TestOptions update;
+  update.update = UpdateMode::All;
+  EXPECT_TRUE(runTest(t, update).updated);
+  EXPECT_EQ(read(report), read(expectedReportPath(t.path)));
+
+  // A directory that cannot be made fails the test.
+  write("blocker", "a file");
+  options.reportsDir = (dir_ / "blocker").generic_string();
+  TestOutcome o = runTest(t, options);
+  EXPECT_FALSE(o.passed);
+  EXPECT_EQ(joined(o).rfind("cannot write ", 0), 0u) << joined(o);
 }
 
 TEST_F(RunOne, InstructionCapEndsEndlessPrograms) {
