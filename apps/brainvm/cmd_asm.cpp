@@ -31,20 +31,9 @@ std::string defaultOutput(const std::string& input) {
 }
 
 int runAsm(const AsmArgs& args, std::string& diagnostics) {
-  std::string text;
-  int rc = readInput(args.input, text, diagnostics);
-  if (rc != kExitOk) return rc;
-  const std::string name = displayName(args.input);
-  ProgramInput loaded = loadProgram(name, text, diagnostics);
+  ProgramInput loaded = loadVerifiedProgram(args.input, diagnostics);
   if (loaded.exitCode != kExitOk) return loaded.exitCode;
   Program& program = *loaded.program;
-  VerifyOptions vopts;
-  vopts.fileName = name;
-  Status verified = verifyProgram(program, vopts);
-  if (!verified.ok()) {
-    diagnostics += formatError(verified.error());
-    return kExitDataError;
-  }
   if (args.strip) program.stripDebugInfo();
   std::vector<uint8_t> bytes = writeImage(program);
   std::string out =
@@ -53,7 +42,7 @@ int runAsm(const AsmArgs& args, std::string& diagnostics) {
     diagnostics += "error: output '" + out + "' would overwrite the input\n";
     return kExitUsage;
   }
-  spdlog::info("asm {}: {} functions, {} bytes -> {}", name,
+  spdlog::info("asm {}: {} functions, {} bytes -> {}", displayName(args.input),
                program.functions.size(), bytes.size(), out);
   return writeOutput(
       out,

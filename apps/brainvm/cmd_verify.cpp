@@ -17,20 +17,10 @@ namespace brainvm::cli {
 namespace {
 
 int runVerify(const std::string& input, std::string& diagnostics) {
-  std::string bytes;
-  int rc = readInput(input, bytes, diagnostics);
-  if (rc != kExitOk) return rc;
-  const std::string name = displayName(input);
-  ProgramInput loaded = loadProgram(name, bytes, diagnostics);
+  ProgramInput loaded = loadVerifiedProgram(input, diagnostics);
   if (loaded.exitCode != kExitOk) return loaded.exitCode;
-  Program& program = *loaded.program;
-  VerifyOptions vopts;
-  vopts.fileName = name;
-  Status verified = verifyProgram(program, vopts);
-  if (!verified.ok()) {
-    diagnostics += formatError(verified.error());
-    return kExitDataError;
-  }
+  const Program& program = *loaded.program;
+  const std::string name = displayName(input);
   // The imports must be in the built-in library with the same kind (what
   // `brainvm run` links against).
   BuiltinHost builtins;

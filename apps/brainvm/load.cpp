@@ -5,7 +5,9 @@
 
 #include "brainvm/assembler.h"
 #include "brainvm/image.h"
+#include "brainvm/verifier.h"
 #include "exit_codes.h"
+#include "io.h"
 
 namespace brainvm::cli {
 
@@ -57,6 +59,25 @@ ProgramInput loadProgram(const std::string& name, std::string_view bytes,
     return loaded;
   }
   loaded.program.emplace(std::move(r).value());
+  return loaded;
+}
+
+ProgramInput loadVerifiedProgram(const std::string& inputPath,
+                                 std::string& diagnostics) {
+  ProgramInput failed;
+  std::string bytes;
+  failed.exitCode = readInput(inputPath, bytes, diagnostics);
+  if (failed.exitCode != kExitOk) return failed;
+  const std::string name = displayName(inputPath);
+  ProgramInput loaded = loadProgram(name, bytes, diagnostics);
+  if (loaded.exitCode != kExitOk) return loaded;
+  VerifyOptions vopts;
+  vopts.fileName = name;
+  if (Status verified = verifyProgram(*loaded.program, vopts); !verified) {
+    diagnostics += formatError(verified.error());
+    failed.exitCode = kExitDataError;
+    return failed;
+  }
   return loaded;
 }
 

@@ -25,6 +25,11 @@ struct ProgramInput {
 ProgramInput loadProgram(const std::string& name, std::string_view bytes,
                           std::string& diagnostics);
 
+// Reads `inputPath` (- = stdin), loads it as above and verifies it: what
+// `asm` and `verify` start with. On failure exitCode says why (66, 65).
+ProgramInput loadVerifiedProgram(const std::string& inputPath,
+                                 std::string& diagnostics);
+
 // Formats every diagnostic of an error, assembly errors with a caret line.
 std::string formatError(const Error& error);
 

@@ -47,7 +47,6 @@ inline std::optional<std::string_view> scalarJson(const Value& v,
     case ValueKind::Nil:
     case ValueKind::Void:
     case ValueKind::Unknown:
-    case ValueKind::Absent:
       return "null";
     case ValueKind::Boolean:
       return v.asBool() ? "true" : "false";
