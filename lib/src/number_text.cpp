@@ -18,6 +18,13 @@ std::string formatNumber(double d) {
   if (std::isnan(d)) return "nan";
   if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
   if (d == 0) return "0";  // also -0, as ECMAScript does
+  // Integers below 2^53 are their own shortest digits: the common case, and
+  // one to_chars call.
+  if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+    return std::string(buf, r.ptr);
+  }
 
   // The shortest digits that read back to d, in scientific form:
   // "d[.ddd]e[+-]XX". ECMAScript's k digits and exponent n (value =
