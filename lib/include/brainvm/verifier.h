@@ -13,7 +13,7 @@ struct VerifyOptions {
   // A function whose operand stack can grow deeper than this is rejected.
   uint32_t maxStackSize = 4096;
   // Reject a program with nothing to run (no entry, spawn or rule). Turned
-  // off when the caller supplies the entry itself (e.g. `run --entry`).
+  // off when the caller names the function to run itself.
   bool requireRunnable = true;
   // Host-import kinds are checked against the opcodes (sync vs async) always;
   // this only names the file for diagnostics.
