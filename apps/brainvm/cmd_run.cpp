@@ -99,6 +99,23 @@ void addRunOptions(CLI::App& app, RunCliOptions& o) {
   app.add_option("--trace", o.trace,
                  "Write scheduler events as JSON lines (- = stdout)")
       ->type_name("FILE");
+  app.add_option("--coverage", o.tools.coverage,
+                 "Write line, function and branch coverage (lcov tracefile)")
+      ->type_name("FILE");
+  app.add_option("--profile", o.tools.profile,
+                 "Write instructions executed per call stack (folded stacks)")
+      ->type_name("FILE");
+  app.add_option("--profile-format", o.tools.profileFormat,
+                 "Format of --profile and --profile-host-time")
+      ->check(CLI::IsMember({"folded", "speedscope"}))
+      ->capture_default_str();
+  app.add_option("--profile-host-time", o.tools.profileHostTime,
+                 "Write nanoseconds spent in host functions per call stack")
+      ->type_name("FILE");
+  app.add_option("--profile-top", o.tools.profileTop,
+                 "Print the N functions with the most instructions to stderr")
+      ->check(unsignedInteger(1, UINT32_MAX))
+      ->type_name("N");
   app.add_flag("--echo", o.echo, "Also write printed lines to stderr");
   app.add_flag("--pretty", o.pretty, "Indent the report");
   app.add_option("-o,--output", o.output, "Write the report here (- = stdout)")
@@ -144,7 +161,8 @@ void addRunCommand(CLI::App& app, int& exitCode) {
 
 RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
                          std::string_view sourceText, uint64_t instructionLimit,
-                         bool echoToStderr, const ReportSink* sink) {
+                         bool echoToStderr, const ReportSink* sink,
+                         SharedCoverage* coverage) {
   RunInvocation inv;
   const std::string name = displayName(inputPath);
 
@@ -239,6 +257,14 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
     return inv;
   }
   Runner& runner = *created.value();
+  RunTools tools(o.tools, coverage);
+  if (tools.active()) {
+    if (Status s = tools.attach(runner.runtime()); !s) {
+      inv.diagnostics += formatError(s.error());
+      inv.exitCode = kExitFault;
+      return inv;
+    }
+  }
   Result<RunReport> ran = runner.run();
   if (!ran.ok()) {
     inv.diagnostics += formatError(ran.error());
@@ -261,6 +287,11 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
                 runOutcomeName(report.status), report.ticks,
                 report.instructions);
 
+  if (tools.active()) {
+    const int rc = tools.finish(runner.runtime().program(), name,
+                                inv.diagnostics);
+    if (rc != kExitOk) inv.exitCode = rc;
+  }
   if (trace) {
     std::ostream& out = o.trace == "-" ? std::cout : traceFile;
     out.flush();
@@ -275,7 +306,8 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
 RunInvocation runInProcess(const std::string& inputPath,
                            std::string_view sourceText,
                            const std::vector<std::string>& runArgs,
-                           uint64_t instructionLimit) {
+                           uint64_t instructionLimit,
+                           SharedCoverage* coverage) {
   RunInvocation inv;
   RunCliOptions options;
   CLI::App app("brainvm run (in-process)", "run");
@@ -294,7 +326,8 @@ RunInvocation runInProcess(const std::string& inputPath,
   }
   options.pretty = true;  // the form NAME.expected.json files hold
   try {
-    return executeRun(options, inputPath, sourceText, instructionLimit, false);
+    return executeRun(options, inputPath, sourceText, instructionLimit, false,
+                      nullptr, coverage);
   } catch (const std::exception& e) {
     inv.exitCode = kExitFault;
     inv.diagnostics = std::string("error: internal: ") + e.what() + "\n";

@@ -132,6 +132,11 @@ int runTestCommand(const TestCliOptions& o, bool& abandonedThreads) {
                     : o.update  ? UpdateMode::Existing
                                 : UpdateMode::None;
   run.test.reportsDir = o.reports;
+  // Shared by the worker threads; a test abandoned after a time-out may
+  // still hold it, so it is then left to the end of the process.
+  auto coverage =
+      o.coverage.empty() ? nullptr : std::make_unique<SharedCoverage>();
+  run.test.coverage = coverage.get();
 
   const bool progress = isatty(fileno(stderr)) != 0;
   bool progressShown = false;
@@ -207,7 +212,22 @@ int runTestCommand(const TestCliOptions& o, bool& abandonedThreads) {
     std::cerr << diag << std::flush;
     if (wrc != kExitOk) rc = wrc;
   }
+  if (coverage) {
+    std::string diag;
+    std::string text;
+    {
+      std::lock_guard<std::mutex> hold(coverage->lock);
+      text = coverage->report.text();
+      if (coverage->missingDebugInfo)
+        diag += "warning: some programs have no debug info: their coverage "
+                "has functions only\n";
+    }
+    const int wrc = writeOutput(o.coverage, text, diag);
+    std::cerr << diag << std::flush;
+    if (wrc != kExitOk) rc = wrc;
+  }
   abandonedThreads = result.abandoned > 0;
+  if (abandonedThreads) (void)coverage.release();
   return rc;
 }
 
@@ -231,6 +251,10 @@ void addTestCommand(CLI::App& app, int& exitCode) {
   sub->add_option("--reports", options->reports,
                   "Write each program's report to DIR/PATH.json")
       ->type_name("DIR");
+  sub->add_option("--coverage", options->coverage,
+                  "Write the suite's line, function and branch coverage "
+                  "(lcov tracefile)")
+      ->type_name("FILE");
   sub->add_option("--shard", options->shard,
                   "Run only shard K of N (0-based; default: "
                   "TEST_SHARD_INDEX/TEST_TOTAL_SHARDS)")

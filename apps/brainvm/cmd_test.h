@@ -20,6 +20,7 @@ struct TestCliOptions {
   bool updateAll = false;
   std::string junit;    // "" = none
   std::string reports;  // "" = none
+  std::string coverage;  // lcov tracefile of the whole suite, "" = none
   std::string shard;    // "K/N" (0-based K), "" = from the environment
   std::string filter;   // ECMAScript regex searched in the relative path
   uint64_t maxInstructionsPerTest = 10'000'000;

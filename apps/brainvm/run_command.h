@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "run_tools.h"
+
 namespace CLI {
 class App;
 }
@@ -31,6 +33,7 @@ struct RunCliOptions {
   bool echo = false;
   bool pretty = false;
   std::string output = "-";
+  RunToolOptions tools;  // --coverage, --profile...
 };
 
 // Adds the options (not the input positional) to `app`.
@@ -58,10 +61,13 @@ struct RunInvocation {
 // `-o`, `--pretty` and `--echo` are accepted and ignored, `--trace` is
 // honoured. `instructionLimit` (0 = none) caps the run's instructions on
 // top of any --max-instructions. Never throws.
+// With `coverage`, the run's coverage is added there (brainvm test
+// --coverage).
 RunInvocation runInProcess(const std::string& inputPath,
                            std::string_view sourceText,
                            const std::vector<std::string>& runArgs,
-                           uint64_t instructionLimit);
+                           uint64_t instructionLimit,
+                           SharedCoverage* coverage = nullptr);
 
 // The shared implementation. `sourceText` as above. The report is indented
 // as `options.pretty` says. With `echoToStderr`, printed lines are written
@@ -70,6 +76,7 @@ RunInvocation runInProcess(const std::string& inputPath,
 RunInvocation executeRun(
     const RunCliOptions& options, const std::string& inputPath,
     std::string_view sourceText, uint64_t instructionLimit, bool echoToStderr,
-    const std::function<bool(std::string_view)>* sink = nullptr);
+    const std::function<bool(std::string_view)>* sink = nullptr,
+    SharedCoverage* coverage = nullptr);
 
 }  // namespace brainvm::cli

@@ -813,7 +813,7 @@ TestOutcome runTest(const TestCase& test, const TestOptions& options) {
 
     RunInvocation run = runInProcess(test.path, source,
                                      resolveRunArgPaths(ann.runArgs, test.path),
-                                     options.maxInstructions);
+                                     options.maxInstructions, options.coverage);
 
     if (!options.reportsDir.empty() && run.hasReport) {
       const std::string path = reportFilePath(options.reportsDir, test.path);

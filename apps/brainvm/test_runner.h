@@ -95,6 +95,7 @@ struct TestOptions {
   double timeoutSeconds = 10;             // wall clock per test; 0 = none
   UpdateMode update = UpdateMode::None;
   std::string reportsDir;  // --reports: write each report below it ("": no)
+  SharedCoverage* coverage = nullptr;  // --coverage: each run adds to it
 };
 
 struct TestOutcome {

@@ -89,6 +89,7 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
   if (f->frames.capacity() == 0) f->frames.reserve(4);
   f->frames.push_back(Frame{function, 0, 0});
   ++liveFibers;
+  if (instrumentation.coverage) ++instrumentation.coverage->entered_[function];
   enqueue(f);
   if (observer) observer->onFiberSpawned(f->id, function);
   return f->id;

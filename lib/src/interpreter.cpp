@@ -5,6 +5,7 @@
 // Hot state lives in locals (ip, sp, base, budget); SAVE_STATE writes it back
 // to the fiber before anything that can observe the fiber (host calls,
 // errors, garbage collection) and LOAD_STATE reloads it afterwards.
+#include <chrono>
 #include <cmath>
 #include <string>
 
@@ -78,9 +79,28 @@ inline Value applyIntrinsic(Intrinsic op, double x, double y) {
 }  // namespace
 
 RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
+  return instrumentation.any() ? runSliceWith<true>(f, budget)
+                               : runSliceWith<false>(f, budget);
+}
+
+// The loop comes in two copies: plain, and instrumented (kInstrumented),
+// which feeds the attached coverage, profile and debugger
+// (instrumentation.h) and runs over unfused code. Everything the
+// instrumented copy adds is inside `if constexpr (kInstrumented)`, so the
+// plain copy is the loop it always was.
+template <bool kInstrumented>
+RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
   RunResult result;
   const uint32_t budgetStart = budget;
   running = &f;
+  [[maybe_unused]] CoverageCounts* const cov =
+      kInstrumented ? instrumentation.coverage : nullptr;
+  [[maybe_unused]] ProfileCounts* const prof =
+      kInstrumented ? instrumentation.profile : nullptr;
+  [[maybe_unused]] DebugHooks* const dbg =
+      kInstrumented ? instrumentation.debug : nullptr;
+  [[maybe_unused]] uint32_t fnOff = 0;     // CodeIndex offset of the function
+  [[maybe_unused]] uint32_t profNode = 0;  // the running stack's profile node
 
   const LinkedCode& linked = *this->linked;
   const Instr* code = nullptr;
@@ -101,14 +121,16 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
   uint8_t opToRun = 0;
 #endif
 
-#define LOAD_STATE()                               \
-  do {                                             \
-    const Frame& fr_ = f.frames.back();            \
-    code = linked[fr_.function].data();            \
-    ip = code + fr_.pc;                            \
-    stack = f.stack;                               \
-    sp = stack + f.sp;                             \
-    base = stack + fr_.base;                       \
+#define LOAD_STATE()                                             \
+  do {                                                           \
+    const Frame& fr_ = f.frames.back();                          \
+    code = linked[fr_.function].data();                          \
+    ip = code + fr_.pc;                                          \
+    stack = f.stack;                                             \
+    sp = stack + f.sp;                                           \
+    base = stack + fr_.base;                                     \
+    if constexpr (kInstrumented)                                 \
+      fnOff = instrumentedOffsets[fr_.function];                 \
   } while (0)
 #define SAVE_STATE()                                            \
   do {                                                          \
@@ -151,6 +173,42 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
     }                                                   \
   } while (0)
 
+  // --- Instrumentation (no-ops in the plain copy) ---
+  // Counts the instruction about to run and asks the debugger whether to
+  // stop before it; an abort ends the slice with the instruction not run.
+#define INSTRUMENT_STEP()                                                  \
+  do {                                                                     \
+    if constexpr (kInstrumented) {                                         \
+      const uint32_t at_ = fnOff + PC();                                   \
+      if (dbg && (dbg->breakAt_[at_] | dbg->stopEverywhere_ |              \
+                  dbg->pauseRequested_.load(std::memory_order_relaxed))) { \
+        SAVE_STATE();                                                      \
+        if (debugStop(f, DebugEvent::Instruction, PC(), Value()) ==        \
+            DebugAction::Abort) {                                          \
+          ++budget;                                                        \
+          goto aborted;                                                    \
+        }                                                                  \
+      }                                                                    \
+      if (cov) ++cov->executed_[at_];                                      \
+      if (prof) ++prof->nodes_[profNode].instructions;                     \
+    }                                                                      \
+  } while (0)
+  // Control arrived at ip other than by falling through.
+#define INSTRUMENT_ARRIVAL()                                  \
+  do {                                                        \
+    if constexpr (kInstrumented)                              \
+      if (cov) ++cov->arrivals_[fnOff + PC()];                \
+  } while (0)
+  // The conditional jump at ip jumps.
+#define INSTRUMENT_TAKEN()                                    \
+  do {                                                        \
+    if constexpr (kInstrumented)                              \
+      if (cov) ++cov->taken_[fnOff + PC()];                   \
+  } while (0)
+
+  if constexpr (kInstrumented)
+    if (prof) profNode = profileNodeOf(f);
+
   if (f.hasPendingThrow) {
     // A failed await is delivered as a throw; it costs one budget unit.
     if (budget == 0) {
@@ -158,6 +216,8 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
       goto finish;
     }
     --budget;
+    if constexpr (kInstrumented)
+      if (prof) ++prof->nodes_[profNode].instructions;
     f.hasPendingThrow = false;
     LOAD_STATE();
     throwPc = PC() == 0 ? 0 : PC() - 1;  // the await that failed
@@ -187,6 +247,7 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
   do {                                               \
     if (BVM_UNLIKELY(budget == 0)) goto out_of_budget; \
     --budget;                                        \
+    INSTRUMENT_STEP();                               \
     goto* kLabels[ip->op];                           \
   } while (0)
   // Dispatch when the budget is known to cover the next instruction (the
@@ -225,6 +286,7 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
 dispatch:
   if (BVM_UNLIKELY(budget == 0)) goto out_of_budget;
   --budget;
+  INSTRUMENT_STEP();
   opToRun = ip->op;
 dispatch_op:
   switch (opToRun) {
@@ -311,15 +373,36 @@ dispatch_op:
   }
   CASE(Jmp) {
     ip += ip->a;
+    INSTRUMENT_ARRIVAL();
     DISPATCH();
   }
   CASE(JmpIfFalse) {
     --sp;
+    if constexpr (kInstrumented) {
+      if (!isTruthy(*sp)) {
+        INSTRUMENT_TAKEN();
+        ip += ip->a;
+        INSTRUMENT_ARRIVAL();
+        DISPATCH();
+      }
+      ++ip;
+      DISPATCH();
+    }
     ip += isTruthy(*sp) ? 1 : ip->a;
     DISPATCH();
   }
   CASE(JmpIfTrue) {
     --sp;
+    if constexpr (kInstrumented) {
+      if (isTruthy(*sp)) {
+        INSTRUMENT_TAKEN();
+        ip += ip->a;
+        INSTRUMENT_ARRIVAL();
+        DISPATCH();
+      }
+      ++ip;
+      DISPATCH();
+    }
     ip += isTruthy(*sp) ? ip->a : 1;
     DISPATCH();
   }
@@ -352,6 +435,11 @@ dispatch_op:
     code = linked[callee].data();
     ip = code;
     base = newBase;
+    if constexpr (kInstrumented) {
+      fnOff = instrumentedOffsets[callee];
+      if (cov) ++cov->entered_[callee];
+      if (prof) profNode = prof->child(profNode, static_cast<int32_t>(callee));
+    }
     DISPATCH();
   }
   CASE(Ret) {
@@ -372,6 +460,8 @@ dispatch_op:
     stack[calleeBase] = r;
     f.sp = calleeBase + 1;
     LOAD_STATE();
+    if constexpr (kInstrumented)
+      if (prof) profNode = prof->nodes_[profNode].parent;
     DISPATCH();
   }
   // Sync and async calls share one body: callHost creates the handle for an
@@ -381,6 +471,9 @@ dispatch_op:
     const HostFunction& h = imports[ip->a];
     const uint32_t argc = static_cast<uint32_t>(ip->b);
     Value* args = sp - argc;
+    [[maybe_unused]] uint32_t hostNode = 0;
+    if constexpr (kInstrumented)
+      if (prof) hostNode = profileHostCall(profNode, ip->a);
     if (h.intrinsic_ != 0 && argc == 2 && args[0].isNumber() &&
         args[1].isNumber() &&
         intrinsicApplies(static_cast<Intrinsic>(h.intrinsic_),
@@ -394,8 +487,14 @@ dispatch_op:
     }
     SAVE_STATE();
     Value r;
-    const bool ok = callHost(f, h, args, argc, static_cast<uint32_t>(ip->c),
-                             PC(), r);
+    bool ok;
+    if constexpr (kInstrumented) {
+      const uint64_t t0 = prof ? hostClockStart() : 0;
+      ok = callHost(f, h, args, argc, static_cast<uint32_t>(ip->c), PC(), r);
+      if (prof) hostClockStop(hostNode, t0);
+    } else {
+      ok = callHost(f, h, args, argc, static_cast<uint32_t>(ip->c), PC(), r);
+    }
     REFRESH_VARS();
     CHECK_CANCELLED();
     if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
@@ -410,8 +509,17 @@ dispatch_op:
     const HostFunction& h = imports[ip->a];
     SAVE_STATE();
     Value r;
-    const bool ok =
-        callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(), r);
+    bool ok;
+    if constexpr (kInstrumented) {
+      const uint32_t hostNode = prof ? profileHostCall(profNode, ip->a) : 0;
+      const uint64_t t0 = prof ? hostClockStart() : 0;
+      ok = callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(),
+                           r);
+      if (prof) hostClockStop(hostNode, t0);
+    } else {
+      ok = callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(),
+                           r);
+    }
     REFRESH_VARS();
     CHECK_CANCELLED();
     if (BVM_UNLIKELY(!ok)) THROW_VALUE(r);
@@ -499,7 +607,9 @@ dispatch_op:
       f.fired = true;
       ++ip;
     } else {
+      INSTRUMENT_TAKEN();
       ip += ip->a;
+      INSTRUMENT_ARRIVAL();
     }
     DISPATCH();
   }
@@ -866,7 +976,22 @@ out_of_budget:
   result.status = RunStatus::Yielded;
   goto finish;
 
+[[maybe_unused]] aborted:
+  // A debugger ended the run here (state saved): the fiber stays runnable,
+  // its instruction not run.
+  abortRequested = true;
+  result.status = RunStatus::Yielded;
+  goto finish;
+
 do_throw : {
+  if constexpr (kInstrumented) {
+    const bool caught = !f.handlers.empty();
+    if (dbg && (caught ? dbg->stopOnCaught_ : dbg->stopOnUncaught_))
+      (void)debugStop(f,
+                      caught ? DebugEvent::CaughtError
+                             : DebugEvent::UncaughtError,
+                      throwPc, pendingThrow);
+  }
   // Take the innermost handler of the fiber, unwinding to its frame.
   if (!f.handlers.empty()) {
     const Handler h = f.handlers.back();
@@ -877,6 +1002,10 @@ do_throw : {
     f.frames.back().pc = h.catchPc;
     pendingThrow = Value();
     LOAD_STATE();
+    if constexpr (kInstrumented) {
+      INSTRUMENT_ARRIVAL();
+      if (prof) profNode = profileNodeOf(f);
+    }
     DISPATCH();
   }
   // Uncaught: the fiber faults. Every raised value already carries its trace
@@ -917,6 +1046,9 @@ finish:
 #undef CASE
 #undef FUSED_CASE
 #undef CHECK_MAP_ARGS
+#undef INSTRUMENT_STEP
+#undef INSTRUMENT_ARRIVAL
+#undef INSTRUMENT_TAKEN
 }
 
 }  // namespace brainvm

@@ -17,6 +17,7 @@
 
 #include "brainvm/heap.h"
 #include "brainvm/host.h"
+#include "brainvm/instrumentation.h"
 #include "brainvm/loaded_program.h"
 #include "brainvm/program.h"
 #include "brainvm/runtime.h"
@@ -57,7 +58,11 @@ class RuntimeImpl {
   Fiber* findFiber(FiberId id) const;
   void enqueue(Fiber* f);
   uint32_t tick();
+  // One slice of a runnable fiber (interpreter.cpp): the plain loop, or the
+  // instrumented one when instrumentation is attached.
   RunResult runSlice(Fiber& f, uint32_t budget);
+  template <bool kInstrumented>
+  RunResult runSliceWith(Fiber& f, uint32_t budget);
   size_t collectEndedFibers(
       const std::function<void(const FiberView&)>& onEnded);
   void faultAll(ErrorTag tag, std::string_view message);
@@ -101,6 +106,19 @@ class RuntimeImpl {
   // Grows the fiber stack to hold at least `needed` values.
   bool growStack(Fiber& f, uint64_t needed);
 
+  // --- instrumentation (instrumentation.cpp) ---
+  Status attach(const Instrumentation& parts);
+  // Calls the debugger with the fiber's state saved.
+  DebugAction debugStop(Fiber& f, DebugEvent event, uint32_t pc,
+                        const Value& error);
+  // The profile node of the fiber's current stack.
+  uint32_t profileNodeOf(const Fiber& f);
+  // Moves the unit just counted at `node` to its child for host import
+  // `import` (a host call is a leaf of its caller's stack); returns it.
+  uint32_t profileHostCall(uint32_t node, int32_t import);
+  uint64_t hostClockStart() const;
+  void hostClockStop(uint32_t hostNode, uint64_t start);
+
   // --- memory (collector.cpp) ---
   void collectGarbage();
   void markRoots();
@@ -115,6 +133,14 @@ class RuntimeImpl {
   const LinkedCode* linked = nullptr;
   LinkedCode ownLinked;
   Runtime* facade = nullptr;
+
+  // Instrumentation: what is attached, the code it runs over (unfused), the
+  // CodeIndex offsets of the functions, and a debugger's abort.
+  Instrumentation instrumentation;
+  const LinkedCode* plainLinked = nullptr;
+  LinkedCode unfusedLinked;
+  std::vector<uint32_t> instrumentedOffsets;
+  bool abortRequested = false;
   RuntimeObserver* observer = nullptr;
 
   // Scopes.

@@ -8,7 +8,8 @@ namespace brainvm {
 
 uint32_t RuntimeImpl::tick() {
   uint32_t executed = 0;
-  while (!runQueue.empty() && executed < config.maxFibersPerTick) {
+  while (!runQueue.empty() && executed < config.maxFibersPerTick &&
+         !abortRequested) {
     uint32_t budget = config.defaultBudget;
     if (config.maxInstructions) {
       if (instructions >= config.maxInstructions) break;
@@ -39,6 +40,7 @@ FiberView RuntimeImpl::view(const Fiber& f) const {
   v.error = f.error;
   v.fired = f.fired;
   v.isRule = f.isRule;
+  v.awaiting = f.awaiting;
   return v;
 }
 

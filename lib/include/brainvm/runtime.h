@@ -14,6 +14,7 @@
 
 #include "brainvm/heap.h"
 #include "brainvm/host.h"
+#include "brainvm/instrumentation.h"
 #include "brainvm/loaded_program.h"
 #include "brainvm/program.h"
 #include "brainvm/result.h"
@@ -58,6 +59,16 @@ struct FiberView {
   Value error;       // FAULT: the error value (with a trace); CANCELLED too
   bool fired = false;  // executed a when_end whose condition was truthy
   bool isRule = false;
+  HandleId awaiting = 0;  // WAITING: the awaited handle
+};
+
+// One frame of a fiber's call stack, for debuggers and tools.
+struct FrameInfo {
+  uint32_t function = 0;
+  // The instruction the frame is at: the next to run in the innermost frame
+  // (or the one a debugger stopped before), the call in outer frames.
+  uint32_t pc = 0;
+  uint32_t line = 0;  // 0 without debug info
 };
 
 struct RuntimeStats {
@@ -192,6 +203,28 @@ class Runtime {
   void collectGarbage();
 
   void setObserver(RuntimeObserver* observer);
+
+  // --- Looking inside (tools and debuggers) ---
+  // Attaches coverage, a profile and a debugger (instrumentation.h); an
+  // empty Instrumentation detaches them. Not allowed inside a slice.
+  Status setInstrumentation(const Instrumentation& parts);
+  // A debugger answered DebugAction::Abort: tick() runs no slice until
+  // clearAbort().
+  bool abortRequested() const;
+  void clearAbort();
+  // Every fiber the runtime holds (live, or ended and not yet collected),
+  // by id.
+  std::vector<FiberId> fiberIds() const;
+  // A fiber's call stack, innermost frame first (empty once it ended).
+  std::vector<FrameInfo> frames(FiberId id) const;
+  // The locals (parameters first) and the operand stack of frame `frame`
+  // (0 = innermost) of a fiber; empty if there is no such frame.
+  std::vector<Value> locals(FiberId id, size_t frame = 0) const;
+  std::vector<Value> operandStack(FiberId id, size_t frame = 0) const;
+  // A variable as `load_var` in the fiber would read it (resolver, the
+  // fiber's own context, the shared scope, host contexts); nullopt if no
+  // scope defines it.
+  std::optional<Value> lookupVariable(FiberId id, std::string_view name) const;
 
  private:
   explicit Runtime(std::unique_ptr<RuntimeImpl> impl);
