@@ -85,9 +85,11 @@ RunResult RuntimeImpl::runSlice(Fiber& f, uint32_t budget) {
 
 // The loop comes in two copies: plain, and instrumented (kInstrumented),
 // which feeds the attached coverage, profile and debugger
-// (instrumentation.h) and runs over unfused code. Everything the
-// instrumented copy adds is inside `if constexpr (kInstrumented)`, so the
-// plain copy is the loop it always was.
+// (instrumentation.h). Both run the same linked code: superinstructions
+// report every instruction they cover, and split into single instructions
+// where a debugger could stop inside them. Everything the instrumented copy
+// adds is inside `if constexpr (kInstrumented)`, so the plain copy is the
+// loop it always was.
 template <bool kInstrumented>
 RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
   RunResult result;
@@ -95,12 +97,15 @@ RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
   running = &f;
   [[maybe_unused]] CoverageCounts* const cov =
       kInstrumented ? instrumentation.coverage : nullptr;
+  [[maybe_unused]] uint64_t* const covExecuted =
+      cov ? cov->executed_.data() : nullptr;
   [[maybe_unused]] ProfileCounts* const prof =
       kInstrumented ? instrumentation.profile : nullptr;
   [[maybe_unused]] DebugHooks* const dbg =
       kInstrumented ? instrumentation.debug : nullptr;
   [[maybe_unused]] uint32_t fnOff = 0;     // CodeIndex offset of the function
   [[maybe_unused]] uint32_t profNode = 0;  // the running stack's profile node
+  [[maybe_unused]] uint64_t* profHere = nullptr;  // its instruction count
 
   const LinkedCode& linked = *this->linked;
   const Instr* code = nullptr;
@@ -189,10 +194,27 @@ RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
           goto aborted;                                                    \
         }                                                                  \
       }                                                                    \
-      if (cov) ++cov->executed_[at_];                                      \
-      if (prof) ++prof->nodes_[profNode].instructions;                     \
+      if (covExecuted) ++covExecuted[at_];                                 \
+      if (profHere) ++*profHere;                                           \
     }                                                                      \
   } while (0)
+  // The running stack's profile node is now `node` (nodes_ may also have
+  // grown: the count pointer is taken again).
+#define PROFILE_AT(node)                                \
+  do {                                                  \
+    profNode = (node);                                  \
+    profHere = &prof->nodes_[profNode].instructions;    \
+  } while (0)
+  // Moves the unit just counted for the host call at ip (import `import`)
+  // to its host leaf; returns the leaf.
+#define PROFILE_HOST_LEAF(at, import)                                       \
+  [&] {                                                                     \
+    const uint32_t leaf_ = prof->childAt((at), profNode, -((import) + 1));  \
+    PROFILE_AT(profNode);                                                   \
+    --*profHere;                                                            \
+    ++prof->nodes_[leaf_].instructions;                                     \
+    return leaf_;                                                           \
+  }()
   // Control arrived at ip other than by falling through.
 #define INSTRUMENT_ARRIVAL()                                  \
   do {                                                        \
@@ -205,9 +227,39 @@ RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
     if constexpr (kInstrumented)                              \
       if (cov) ++cov->taken_[fnOff + PC()];                   \
   } while (0)
+  // A superinstruction at ip covering `extra` instructions after the first
+  // runs as one step only if no debugger stop can fall inside it; else its
+  // first instruction runs alone and the rest are dispatched one by one.
+#define INSTRUMENT_FUSED_SPLIT(extra, firstOp)                         \
+  do {                                                                 \
+    if constexpr (kInstrumented)                                       \
+      if (dbg && debugStopsInside(fnOff + PC(), (extra)))              \
+        RUN_PLAIN(firstOp);                                            \
+  } while (0)
+  // After a superinstruction from `first` ran as one step (ip is past it):
+  // counts it once (CoverageCounts spreads that over what it covers), and
+  // whether its tail branch (at index branchAt, -1 for none) jumped; the
+  // profile gets its `extra` instructions, the one of its host call (at
+  // index hostAt, -1 for none) at the host leaf.
+#define INSTRUMENT_FUSED(first, extra, branchAt, hostAt)                    \
+  do {                                                                      \
+    if constexpr (kInstrumented) {                                          \
+      const uint32_t at_ = fnOff + static_cast<uint32_t>((first) - code);   \
+      if (cov) {                                                            \
+        ++cov->fusedRuns_[at_];                                             \
+        if ((branchAt) >= 0 && ip != (first) + (branchAt) + 1)              \
+          ++cov->fusedTaken_[at_];                                          \
+      }                                                                     \
+      if (profHere) {                                                       \
+        *profHere += (extra);                                               \
+        if ((hostAt) >= 0)                                                  \
+          (void)PROFILE_HOST_LEAF(at_ + (hostAt), (first)[(hostAt)].a);     \
+      }                                                                     \
+    }                                                                       \
+  } while (0)
 
   if constexpr (kInstrumented)
-    if (prof) profNode = profileNodeOf(f);
+    if (prof) PROFILE_AT(profileNodeOf(f));
 
   if (f.hasPendingThrow) {
     // A failed await is delivered as a throw; it costs one budget unit.
@@ -217,7 +269,7 @@ RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
     }
     --budget;
     if constexpr (kInstrumented)
-      if (prof) ++prof->nodes_[profNode].instructions;
+      if (profHere) ++*profHere;
     f.hasPendingThrow = false;
     LOAD_STATE();
     throwPc = PC() == 0 ? 0 : PC() - 1;  // the await that failed
@@ -256,6 +308,7 @@ RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
 #define DISPATCH_CHARGED()    \
   do {                        \
     --budget;                 \
+    INSTRUMENT_STEP();        \
     goto* kLabels[ip->op];    \
   } while (0)
 #define CASE(name) op_##name:
@@ -265,6 +318,7 @@ RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
 #define DISPATCH_CHARGED() \
   do {                     \
     --budget;              \
+    INSTRUMENT_STEP();     \
     opToRun = ip->op;      \
     goto dispatch_op;      \
   } while (0)
@@ -407,6 +461,7 @@ dispatch_op:
     DISPATCH();
   }
   CASE(Call) {
+    [[maybe_unused]] const uint32_t callAt = fnOff + PC();
     const uint32_t callee = static_cast<uint32_t>(ip->a);
     const Function& target = program.functions[callee];
     const uint32_t argc = static_cast<uint32_t>(ip->b);
@@ -438,7 +493,8 @@ dispatch_op:
     if constexpr (kInstrumented) {
       fnOff = instrumentedOffsets[callee];
       if (cov) ++cov->entered_[callee];
-      if (prof) profNode = prof->child(profNode, static_cast<int32_t>(callee));
+      if (prof)
+        PROFILE_AT(prof->childAt(callAt, profNode, static_cast<int32_t>(callee)));
     }
     DISPATCH();
   }
@@ -461,7 +517,7 @@ dispatch_op:
     f.sp = calleeBase + 1;
     LOAD_STATE();
     if constexpr (kInstrumented)
-      if (prof) profNode = prof->nodes_[profNode].parent;
+      if (prof) PROFILE_AT(prof->nodes_[profNode].parent);
     DISPATCH();
   }
   // Sync and async calls share one body: callHost creates the handle for an
@@ -473,7 +529,7 @@ dispatch_op:
     Value* args = sp - argc;
     [[maybe_unused]] uint32_t hostNode = 0;
     if constexpr (kInstrumented)
-      if (prof) hostNode = profileHostCall(profNode, ip->a);
+      if (prof) hostNode = PROFILE_HOST_LEAF(fnOff + PC(), ip->a);
     if (h.intrinsic_ != 0 && argc == 2 && args[0].isNumber() &&
         args[1].isNumber() &&
         intrinsicApplies(static_cast<Intrinsic>(h.intrinsic_),
@@ -511,7 +567,8 @@ dispatch_op:
     Value r;
     bool ok;
     if constexpr (kInstrumented) {
-      const uint32_t hostNode = prof ? profileHostCall(profNode, ip->a) : 0;
+      const uint32_t hostNode =
+          prof ? PROFILE_HOST_LEAF(fnOff + PC(), ip->a) : 0;
       const uint64_t t0 = prof ? hostClockStart() : 0;
       ok = callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(),
                            r);
@@ -865,8 +922,10 @@ dispatch_op:
   FUSED_CASE(X, Y, T, O) {                                                  \
     constexpr FusedMeta::Tail tail_ = FusedMeta::T;                         \
     constexpr uint32_t extra = FusedMeta::length(tail_) - 1;                \
+    [[maybe_unused]] const Instr* const first_ = ip;                        \
     if (BVM_UNLIKELY(budget <= extra))                                      \
       RUN_PLAIN(FusedMeta::firstOp(ip->b));                                 \
+    INSTRUMENT_FUSED_SPLIT(extra, FusedMeta::firstOp(ip->b));               \
     Value x, y;                                                             \
     FUSED_OPERAND(FusedMeta::X, ip[0].a, x);                                \
     FUSED_OPERAND(FusedMeta::Y, ip[1].a, y);                                \
@@ -910,6 +969,8 @@ dispatch_op:
     } else {                                                                \
       ip += isTruthy(r) ? 4 : 3 + ip[3].a;                                  \
     }                                                                       \
+    INSTRUMENT_FUSED(first_, extra,                                         \
+                     tail_ == FusedMeta::BranchFalse ? 3 : -1, 2);          \
     budget -= extra;                                                        \
     DISPATCH_CHARGED();                                                     \
   }
@@ -921,6 +982,8 @@ dispatch_op:
   // only; anything else runs the first instruction alone and goes on
   // unfused, so errors, traces and budgets are those of the plain code.
   CASE(ListGetLocals) {
+    [[maybe_unused]] const Instr* const first = ip;
+    INSTRUMENT_FUSED_SPLIT(2, kDenseLoadLocal);
     const Value l = base[ip[0].a];
     const Value i = base[ip[1].a];
     if (BVM_UNLIKELY(budget <= 2 || !l.isList() || !i.isNumber()))
@@ -933,10 +996,13 @@ dispatch_op:
     if (BVM_UNLIKELY(index != d)) RUN_PLAIN(kDenseLoadLocal);
     *sp++ = list->at(index);
     ip += 3;
+    INSTRUMENT_FUSED(first, 2, -1, -1);
     budget -= 2;
     DISPATCH_CHARGED();
   }
   CASE(ListPushLocalsPop) {
+    [[maybe_unused]] const Instr* const first = ip;
+    INSTRUMENT_FUSED_SPLIT(3, kDenseLoadLocal);
     const Value l = base[ip[0].a];
     if (BVM_UNLIKELY(budget <= 3 || !l.isList())) RUN_PLAIN(kDenseLoadLocal);
     // On failure (out of memory) the list is unchanged and the plain
@@ -944,16 +1010,20 @@ dispatch_op:
     if (BVM_UNLIKELY(!heap.listPush(l.asList(), base[ip[1].a])))
       RUN_PLAIN(kDenseLoadLocal);
     ip += 4;
+    INSTRUMENT_FUSED(first, 3, -1, -1);
     budget -= 3;
     GC_SAFEPOINT();
     DISPATCH_CHARGED();
   }
   CASE(AddStoreLocal) {
+    [[maybe_unused]] const Instr* const first = ip;
+    INSTRUMENT_FUSED_SPLIT(1, kDenseHostCallArgs);
     if (BVM_UNLIKELY(budget <= 1 || !sp[-2].isNumber() || !sp[-1].isNumber()))
       RUN_PLAIN(kDenseHostCallArgs);
     base[ip[1].a] = Value::number(sp[-2].asNumber() + sp[-1].asNumber());
     sp -= 2;
     ip += 2;
+    INSTRUMENT_FUSED(first, 1, -1, 0);
     budget -= 1;
     DISPATCH_CHARGED();
   }
@@ -1004,7 +1074,7 @@ do_throw : {
     LOAD_STATE();
     if constexpr (kInstrumented) {
       INSTRUMENT_ARRIVAL();
-      if (prof) profNode = profileNodeOf(f);
+      if (prof) PROFILE_AT(profileNodeOf(f));
     }
     DISPATCH();
   }
@@ -1049,6 +1119,10 @@ finish:
 #undef INSTRUMENT_STEP
 #undef INSTRUMENT_ARRIVAL
 #undef INSTRUMENT_TAKEN
+#undef INSTRUMENT_FUSED_SPLIT
+#undef INSTRUMENT_FUSED
+#undef PROFILE_AT
+#undef PROFILE_HOST_LEAF
 }
 
 }  // namespace brainvm

@@ -113,11 +113,16 @@ class RuntimeImpl {
                         const Value& error);
   // The profile node of the fiber's current stack.
   uint32_t profileNodeOf(const Fiber& f);
-  // Moves the unit just counted at `node` to its child for host import
-  // `import` (a host call is a leaf of its caller's stack); returns it.
-  uint32_t profileHostCall(uint32_t node, int32_t import);
+  // Records in coverage counts where this runtime's code has
+  // superinstructions (CoverageCounts::FusedSpan).
+  Status recordFusedLayout(CoverageCounts& coverage);
   uint64_t hostClockStart() const;
   void hostClockStop(uint32_t hostNode, uint64_t start);
+  // Whether a debugger may stop at one of the `extra` instructions after
+  // the one at CodeIndex `at` (so a superinstruction must not run them as
+  // one step).
+  bool debugStopsInside(uint32_t at, uint32_t extra) const;
+
 
   // --- memory (collector.cpp) ---
   void collectGarbage();
@@ -134,11 +139,9 @@ class RuntimeImpl {
   LinkedCode ownLinked;
   Runtime* facade = nullptr;
 
-  // Instrumentation: what is attached, the code it runs over (unfused), the
-  // CodeIndex offsets of the functions, and a debugger's abort.
+  // Instrumentation: what is attached, the CodeIndex offsets of the
+  // functions, and a debugger's abort.
   Instrumentation instrumentation;
-  const LinkedCode* plainLinked = nullptr;
-  LinkedCode unfusedLinked;
   std::vector<uint32_t> instrumentedOffsets;
   bool abortRequested = false;
   RuntimeObserver* observer = nullptr;

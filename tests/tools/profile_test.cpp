@@ -257,5 +257,38 @@ TEST(Profile, InstrumentedRunsGiveTheSameReportsAsPlainOnes) {
   EXPECT_GT(compared, 20);
 }
 
+// Superinstructions count once and the counters spread that over what they
+// cover: coverage and profiles must not depend on them.
+TEST(Profile, CoverageAndProfilesAreTheSameWithAndWithoutSuperinstructions) {
+  namespace fs = std::filesystem;
+  const fs::path root(BRAINVM_SOURCE_DIR);
+  int compared = 0;
+  for (const char* dir : {"samples", "tests/golden", "bench"}) {
+    for (const auto& entry : fs::recursive_directory_iterator(root / dir)) {
+      if (entry.path().extension() != ".bvasm") continue;
+      std::ifstream in(entry.path());
+      std::stringstream text;
+      text << in.rdbuf();
+      AssembleOptions ao;
+      ao.fileName = entry.path().filename().string();
+      auto program = assemble(text.str(), ao);
+      if (!program) continue;
+      if (!LoadedProgram::load(program.value())) continue;
+      RunOptions o;
+      o.maxTicks = 30;
+      o.runtime.maxInstructions = 300000;
+      o.runtime.defaultBudget = 97;  // slices end inside fused sequences
+      ToolRun fused = runWithTools(program.value(), o, false, true);
+      ToolRun plain = runWithTools(program.value(), o, false, false);
+      SCOPED_TRACE(entry.path().string());
+      EXPECT_EQ(fused.lcov(), plain.lcov());
+      EXPECT_EQ(fused.folded(), plain.folded());
+      EXPECT_EQ(fused.report.instructions, plain.report.instructions);
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 25);
+}
+
 }  // namespace
 }  // namespace brainvm::tools_test

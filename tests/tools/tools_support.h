@@ -45,9 +45,16 @@ struct ToolRun {
 };
 
 inline ToolRun runWithTools(Program program, RunOptions options = {},
-                            bool measureHostTime = false) {
+                            bool measureHostTime = false,
+                            bool superinstructions = true) {
   ToolRun t;
-  auto runner = Runner::create(std::move(program), std::move(options));
+  LoadOptions lo;
+  lo.superinstructions = superinstructions;
+  lo.requireRunnable = !options.entry;
+  auto loaded = LoadedProgram::load(std::move(program), lo);
+  EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : loaded.error().message());
+  if (!loaded.ok()) return t;
+  auto runner = Runner::create(std::move(loaded.value()), std::move(options));
   EXPECT_TRUE(runner.ok()) << (runner.ok() ? "" : runner.error().message());
   if (!runner.ok()) return t;
   t.runner = std::move(runner.value());

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "brainvm/program.h"
@@ -42,27 +43,39 @@ class CoverageCounts {
   explicit CoverageCounts(const Program& program);
   const CodeIndex& index() const { return index_; }
   // Times the instruction started (a fiber that faults in it counts it).
-  uint64_t executed(uint32_t f, uint32_t pc) const {
-    return executed_[index_.offset(f) + pc];
-  }
+  uint64_t executed(uint32_t f, uint32_t pc) const;
   // Times control arrived at it other than by falling through from the
   // instruction before: a jump, a branch taken, a catch landing.
-  uint64_t arrivals(uint32_t f, uint32_t pc) const {
-    return arrivals_[index_.offset(f) + pc];
-  }
+  uint64_t arrivals(uint32_t f, uint32_t pc) const;
   // For a conditional jump (jmp_if_false, jmp_if_true, when_end): times it
   // jumped. It fell through executed - taken times.
-  uint64_t taken(uint32_t f, uint32_t pc) const {
-    return taken_[index_.offset(f) + pc];
-  }
+  uint64_t taken(uint32_t f, uint32_t pc) const;
   // Times function f was entered: calls, spawns (rules' runs, entries).
   uint64_t entered(uint32_t f) const { return entered_[f]; }
 
  private:
   friend class RuntimeImpl;
+  static constexpr uint32_t kNone = UINT32_MAX;
+  // Per instruction (CodeIndex): counted one by one.
   CodeIndex index_;
   std::vector<uint64_t> executed_, arrivals_, taken_;
   std::vector<uint64_t> entered_;
+  // A superinstruction that runs as one step counts once, at its first
+  // instruction (fusedRuns_, and fusedTaken_ when its tail branch jumped);
+  // the getters spread that over the instructions it covers, from the
+  // layout the runtime recorded when it attached the counts.
+  struct FusedSpan {
+    uint32_t first, length;
+    uint32_t branch = kNone, branchTarget = kNone;  // its conditional jump
+    uint32_t jump = kNone, jumpTarget = kNone;      // its unconditional one
+  };
+  std::vector<uint64_t> fusedRuns_, fusedTaken_;
+  std::vector<FusedSpan> spans_;  // by first instruction
+  // Per instruction, the spans that cover it after their first instruction
+  // (spans may nest: a superinstruction can start inside another), and the
+  // spans whose branch or jump lands on it: lists in CSR form.
+  std::vector<uint32_t> coverBegin_, coverSpans_;
+  std::vector<uint32_t> landingBegin_, landingSpans_;
 };
 
 // Instructions executed per call stack. A stack is a path in a tree whose
@@ -91,7 +104,18 @@ class ProfileCounts {
   friend class RuntimeImpl;
   // The child of `parent` (kRoot for a root) for `frame`, created if new.
   uint32_t child(uint32_t parent, int32_t frame);
+  // The same for the call or host call at CodeIndex `at`, remembering the
+  // last answer per call site (a site is mostly reached from one stack).
+  uint32_t childAt(uint32_t at, uint32_t parent, int32_t frame) {
+    auto& [from, to] = siteCache_[at];
+    if (from != parent) {
+      from = parent;
+      to = child(parent, frame);
+    }
+    return to;
+  }
   bool measureHostTime_;
+  std::vector<std::pair<uint32_t, uint32_t>> siteCache_;  // sized on attach
   std::vector<Node> nodes_;
   // Children of each node (and of the root) as a linked list, for lookups.
   std::vector<uint32_t> firstChild_, nextSibling_;
