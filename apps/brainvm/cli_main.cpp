@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cmd_test.h"
+#include "debug_console.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "logging.h"
@@ -48,6 +49,7 @@ int cliMain(int argc, char** argv) {
   addVerifyCommand(app, exitCode);
   addRunCommand(app, exitCode);
   addTestCommand(app, exitCode);
+  addDebugCommand(app, exitCode);
 
   try {
     app.parse(argc, argv);

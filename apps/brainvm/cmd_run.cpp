@@ -159,33 +159,11 @@ void addRunCommand(CLI::App& app, int& exitCode) {
   });
 }
 
-RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
-                         std::string_view sourceText, uint64_t instructionLimit,
-                         bool echoToStderr, const ReportSink* sink,
-                         SharedCoverage* coverage) {
-  RunInvocation inv;
-  const std::string name = displayName(inputPath);
-
-  // Inputs first: usage errors win over program errors.
-  RunInputs inputs;
-  inv.exitCode =
-      collectRunInputs(o.vars, o.varsFile, o.env, inputs, inv.diagnostics);
-  if (inv.exitCode != kExitOk) return inv;
-
-  std::string text;
-  if (sourceText.empty()) {
-    inv.exitCode = readInput(inputPath, text, inv.diagnostics);
-    if (inv.exitCode != kExitOk) return inv;
-    sourceText = text;
-  }
-  ProgramInput loaded = loadProgram(name, sourceText, inv.diagnostics);
-  if (loaded.exitCode != kExitOk) {
-    inv.exitCode = loaded.exitCode;
-    return inv;
-  }
-  Program& program = *loaded.program;
-
-  RunOptions options;
+int prepareRun(const RunCliOptions& o, const std::string& name,
+               const Program& program, uint64_t instructionLimit,
+               std::shared_ptr<const RunInputs> inputs, RunOptions& options,
+               std::shared_ptr<std::string>& setupError,
+               std::string& diagnostics) {
   options.maxTicks = o.ticks;
   options.dtMs = o.dtMs;
   options.seed = o.seed;
@@ -205,18 +183,50 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
       problem = "function '" + o.entry +
                 "' takes parameters; an entry function takes none";
     if (!problem.empty()) {
-      inv.diagnostics += "error: --entry: " + problem + "\n";
-      inv.exitCode = kExitUsage;
-      return inv;
+      diagnostics += "error: --entry: " + problem + "\n";
+      return kExitUsage;
     }
     options.entry = o.entry;
   }
-  auto setupError = std::make_shared<std::string>();
-  options.setup = [&inputs, setupError](Runtime& rt) -> Status {
-    Status s = applyRunInputs(inputs, rt);
+  setupError = std::make_shared<std::string>();
+  options.setup = [inputs, setupError](Runtime& rt) -> Status {
+    Status s = applyRunInputs(*inputs, rt);
     if (!s.ok()) *setupError = s.error().message();
     return s;
   };
+  return kExitOk;
+}
+
+RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
+                         std::string_view sourceText, uint64_t instructionLimit,
+                         bool echoToStderr, const ReportSink* sink,
+                         SharedCoverage* coverage) {
+  RunInvocation inv;
+  const std::string name = displayName(inputPath);
+
+  // Inputs first: usage errors win over program errors.
+  auto inputs = std::make_shared<RunInputs>();
+  inv.exitCode =
+      collectRunInputs(o.vars, o.varsFile, o.env, *inputs, inv.diagnostics);
+  if (inv.exitCode != kExitOk) return inv;
+  std::string text;
+  if (sourceText.empty()) {
+    inv.exitCode = readInput(inputPath, text, inv.diagnostics);
+    if (inv.exitCode != kExitOk) return inv;
+    sourceText = text;
+  }
+  ProgramInput loaded = loadProgram(name, sourceText, inv.diagnostics);
+  if (loaded.exitCode != kExitOk) {
+    inv.exitCode = loaded.exitCode;
+    return inv;
+  }
+  Program& program = *loaded.program;
+
+  RunOptions options;
+  std::shared_ptr<std::string> setupError;
+  inv.exitCode = prepareRun(o, name, program, instructionLimit, inputs,
+                            options, setupError, inv.diagnostics);
+  if (inv.exitCode != kExitOk) return inv;
   if (echoToStderr) {
     options.echo = [](std::string_view line) {
       std::cerr << line << '\n' << std::flush;

@@ -4,10 +4,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "brainvm/runner.h"
+#include "run_inputs.h"
 #include "run_tools.h"
 
 namespace CLI {
@@ -68,6 +71,17 @@ RunInvocation runInProcess(const std::string& inputPath,
                            const std::vector<std::string>& runArgs,
                            uint64_t instructionLimit,
                            SharedCoverage* coverage = nullptr);
+
+// The RunOptions `brainvm run` makes of `options` for `program` (named
+// `name` in messages): sizes, limits, the entry, and a setup step that
+// applies `inputs` (collectRunInputs; its error, if any, lands in
+// `setupError`: a usage error). Returns kExitOk, or the exit code of a
+// usage problem (message on `diagnostics`).
+int prepareRun(const RunCliOptions& options, const std::string& name,
+               const Program& program, uint64_t instructionLimit,
+               std::shared_ptr<const RunInputs> inputs, RunOptions& out,
+               std::shared_ptr<std::string>& setupError,
+               std::string& diagnostics);
 
 // The shared implementation. `sourceText` as above. The report is indented
 // as `options.pretty` says. With `echoToStderr`, printed lines are written

@@ -269,4 +269,66 @@ std::string disassemble(const Program& program) {
   return d.run();
 }
 
+std::string formatInstruction(const Program& p, uint32_t function,
+                              uint32_t pc) {
+  using asmx::formatLiteral;
+  using asmx::formatName;
+  using asmx::Literal;
+  if (function >= p.functions.size()) return "?";
+  const Function& f = p.functions[function];
+  if (pc >= f.code.size()) return "?";
+  const Instr& in = f.code[pc];
+  const OpcodeInfo* info = opcodeInfo(in.op);
+  if (!info) return "<opcode " + std::to_string(in.op) + ">";
+  auto inRange = [](int32_t v, size_t n) {
+    return v >= 0 && static_cast<size_t>(v) < n;
+  };
+  const int32_t ops[3] = {in.a, in.b, in.c};
+  std::string text(info->mnemonic);
+  for (int k = 0; k < 3; ++k) {
+    const int32_t v = ops[k];
+    std::string operand = std::to_string(v);
+    switch (info->operands[k]) {
+      case OperandKind::None:
+      case OperandKind::CallSite:
+      case OperandKind::Flag:
+        continue;
+      case OperandKind::Const:
+        if (inRange(v, p.constants.size()))
+          operand = formatLiteral(Literal::fromValue(p.constants[v]));
+        break;
+      case OperandKind::TypeName:
+        if (ops[2] != 1) continue;
+        if (inRange(v, p.constants.size()))
+          operand = formatLiteral(Literal::fromValue(p.constants[v]));
+        break;
+      case OperandKind::Var:
+        if (inRange(v, p.variableNames.size()))
+          operand = formatName(p.variableNames[v]);
+        break;
+      case OperandKind::Offset:
+        operand = "-> " + std::to_string(int64_t{pc} + v);
+        break;
+      case OperandKind::Func:
+        if (inRange(v, p.functions.size()))
+          operand = formatName(p.functions[v].name);
+        break;
+      case OperandKind::Host:
+        if (inRange(v, p.hostImports.size()))
+          operand = formatName(p.hostImports[v].name);
+        break;
+      case OperandKind::Local:
+        if (inRange(v, f.localNames.size()) && !f.localNames[v].empty())
+          operand = formatName(f.localNames[v]);
+        break;
+      case OperandKind::Argc:
+      case OperandKind::Count:
+        break;
+    }
+    text += ' ';
+    text += operand;
+  }
+  return text;
+}
+
 }  // namespace brainvm

@@ -30,6 +30,14 @@ Result<Program> assemble(std::string_view text,
 // Renders a program as .bvasm text that reassembles to the identical image.
 std::string disassemble(const Program& program);
 
+// One instruction for people (debuggers, tools): its mnemonic and operands
+// as names and literals where the program has them ("push_const \"hi\"",
+// "load_local count", "call twice", "jmp_if_false -> 12" with the target
+// pc); numbers where it does not. Never fails: out-of-range operands show as
+// numbers.
+std::string formatInstruction(const Program& program, uint32_t function,
+                              uint32_t pc);
+
 // Renders a diagnostic like a compiler: the format() line, then the source
 // line and a caret line ("^~~~") under the offending token.
 std::string formatDiagnosticWithCaret(const Diagnostic& diagnostic);
