@@ -561,6 +561,7 @@ int runDebugConsole(const std::string& path, const RunCliOptions& options,
   Console console(in, out, interactive);
   int result = kExitOk;
   bool first = true;
+  bool runNow = false;  // `run` after the program ended starts it again
   for (;;) {
     std::string diagnostics;
     int rc = kExitOk;
@@ -578,11 +579,12 @@ int runDebugConsole(const std::string& path, const RunCliOptions& options,
     } else {
       console.reapply();
     }
-    if (console.topLevel() == Next::Quit) return result;
+    if (!runNow && console.topLevel() == Next::Quit) return result;
     result = session->run(console);
     if (console.quitAsked()) return result;
     // The program ended: more commands, `run` starts it again.
     if (console.topLevel() == Next::Quit) return result;
+    runNow = true;
   }
 }
 
