@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "brainvm/image.h"
 #include "brainvm/opcodes.h"
 #include "brainvm/verifier.h"
 #include "intrinsics.h"
@@ -15,13 +16,14 @@ LoadedProgram::~LoadedProgram() = default;
 
 Result<std::shared_ptr<const LoadedProgram>> LoadedProgram::load(
     Program program, const LoadOptions& options) {
+  std::shared_ptr<LoadedProgram> lp(new LoadedProgram());
   VerifyOptions vo;
   vo.maxStackSize = options.maxStackSize;
   vo.requireRunnable = options.requireRunnable;
   vo.fileName = options.fileName;
+  vo.depths = &lp->depths_;
   if (Status s = verifyProgram(program, vo); !s) return s.takeError();
 
-  std::shared_ptr<LoadedProgram> lp(new LoadedProgram());
   lp->program_ = std::move(program);
   lp->options_ = options;
   const Program& p = lp->program_;
@@ -40,6 +42,19 @@ Result<std::shared_ptr<const LoadedProgram>> LoadedProgram::load(
   lp->linked_->code =
       linkProgram(p, lp->linked_->intrinsics, options.superinstructions);
   return std::shared_ptr<const LoadedProgram>(std::move(lp));
+}
+
+uint64_t LoadedProgram::contentHash() const {
+  std::call_once(hashOnce_, [this] {
+    // FNV-1a over the image bytes (debug info included).
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint8_t b : writeImage(program_)) {
+      h ^= b;
+      h *= 0x100000001b3ull;
+    }
+    hash_ = h;
+  });
+  return hash_;
 }
 
 std::optional<uint32_t> LoadedProgram::findFunction(

@@ -1,6 +1,8 @@
 // The run loop of the contract (section 6).
 #include "brainvm/runner.h"
 
+#include "runner_state.h"
+
 #include <algorithm>
 #include <unordered_map>
 #include <vector>
@@ -17,37 +19,6 @@ std::string_view runOutcomeName(RunOutcome o) {
 }
 
 namespace {
-
-// Tracks spawned non-rule fibers and forwards events to the user's observer.
-class SpawnTracker : public RuntimeObserver {
- public:
-  explicit SpawnTracker(RuntimeObserver* next) : next_(next) {}
-  std::vector<FiberId> spawned;
-
-  void onFiberSpawned(FiberId id, uint32_t fn) override {
-    spawned.push_back(id);
-    if (next_) next_->onFiberSpawned(id, fn);
-  }
-  void onSlice(FiberId id, const RunResult& r) override {
-    if (next_) next_->onSlice(id, r);
-    // Collect a fiber as soon as its slice ends it, so that the fibers of a
-    // busy tick reuse each other's memory (the runtime allows gc() here:
-    // the scheduler no longer holds the fiber).
-    if (reap && (r.status == RunStatus::Done || r.status == RunStatus::Fault ||
-                 r.status == RunStatus::Cancelled))
-      reap();
-  }
-  std::function<void()> reap;
-  void onHandleSettled(HandleId id, HandleState s) override {
-    if (next_) next_->onHandleSettled(id, s);
-  }
-  void onFiberCancelled(FiberId id) override {
-    if (next_) next_->onFiberCancelled(id);
-  }
-
- private:
-  RuntimeObserver* next_;
-};
 
 // Sorts fiber records by id in place. Ids are dense (every spawn takes the
 // next one), so usually a bucket per id in the records' range gives each
@@ -88,29 +59,6 @@ void sortById(std::vector<FiberRecord>& records) {
 }
 
 }  // namespace
-
-// Everything the run loop keeps between ticks.
-struct Runner::State {
-  explicit State(RuntimeObserver* next) : tracker(next) {}
-  struct Rule {
-    uint32_t function;
-    std::optional<FiberId> fiber;  // the live run, if any
-    RuleRecord record;
-  };
-  SpawnTracker tracker;
-  std::optional<FiberId> entryFiber;
-  std::vector<Rule> rules;
-  std::unordered_map<FiberId, size_t> ruleOfFiber;
-  // Non-rule fibers in the order they ended; sorted by id in the report.
-  std::vector<FiberRecord> records;
-  std::vector<PinId> pins;  // values the records hold
-  std::optional<Value> result;
-  bool faulted = false;
-  bool started = false;
-  bool finished = false;
-  RunOutcome status = RunOutcome::Ticks;
-  uint64_t ticks = 0;  // ticks run
-};
 
 Runner::Runner() = default;
 
@@ -164,12 +112,13 @@ Result<std::unique_ptr<Runner>> Runner::create(
   if (!rt) return rt.takeError();
   r->runtime_ = std::move(rt.value());
   r->options_ = std::move(options);
-  r->state_ = std::make_unique<State>(r->options_.observer);
-  r->runtime_->setObserver(&r->state_->tracker);
+  r->attachState();
   return r;
 }
 
-bool Runner::finished() const { return state_->finished; }
+bool Runner::finished() const {
+  return state_->finished || state_->ticks >= options_.maxTicks;
+}
 uint64_t Runner::ticksRun() const { return state_->ticks; }
 
 Status Runner::start() {
@@ -187,43 +136,6 @@ Status Runner::start() {
   auto failed = [&st](Error e) -> Status {
     st.finished = true;
     return e;
-  };
-
-  // Values the report holds must survive later collections; scalars need
-  // no pin.
-  auto keep = [this, &st](const Value& v) {
-    if (v.isObject() || v.isHandle()) st.pins.push_back(runtime_->pin(v));
-    return v;
-  };
-  st.tracker.reap = [this, &st, &program, keep] {
-    runtime_->collectEndedFibers([&](const FiberView& v) {
-      if (v.isRule) {
-        auto it = st.ruleOfFiber.find(v.id);
-        if (it == st.ruleOfFiber.end()) return;
-        State::Rule& rule = st.rules[it->second];
-        if (v.fired) rule.record.fired++;
-        if (v.state == FiberState::Fault) {
-          rule.record.faults++;
-          if (!rule.record.firstError) rule.record.firstError = keep(v.error);
-          st.faulted = true;
-        }
-        rule.fiber.reset();
-        st.ruleOfFiber.erase(it);
-        return;
-      }
-      FiberRecord rec;
-      rec.id = v.id;
-      rec.function = program.functions[v.function].name;
-      rec.state = v.state;
-      if (v.state == FiberState::Done) rec.result = keep(v.result);
-      if (v.state == FiberState::Fault || v.state == FiberState::Cancelled)
-        rec.error = keep(v.error);
-      if (v.state == FiberState::Fault) st.faulted = true;
-      if (st.entryFiber && v.id == *st.entryFiber &&
-          v.state == FiberState::Done)
-        st.result = rec.result;
-      st.records.push_back(std::move(rec));
-    });
   };
 
   // Start-up: entry (fiber 1), then spawns, then rules.
@@ -245,6 +157,51 @@ Status Runner::start() {
   return Ok{};
 }
 
+// Values the report holds must survive later collections; scalars need no
+// pin.
+Value Runner::keep(const Value& v) {
+  if (v.isObject() || v.isHandle()) state_->pins.push_back(runtime_->pin(v));
+  return v;
+}
+
+void Runner::recordEnded(const FiberView& v) {
+  State& st = *state_;
+  if (v.isRule) {
+    auto it = st.ruleOfFiber.find(v.id);
+    if (it == st.ruleOfFiber.end()) return;
+    State::Rule& rule = st.rules[it->second];
+    if (v.fired) rule.record.fired++;
+    if (v.state == FiberState::Fault) {
+      rule.record.faults++;
+      if (!rule.record.firstError) rule.record.firstError = keep(v.error);
+      st.faulted = true;
+    }
+    rule.fiber.reset();
+    st.ruleOfFiber.erase(it);
+    return;
+  }
+  FiberRecord rec;
+  rec.id = v.id;
+  rec.function = runtime_->program().functions[v.function].name;
+  rec.state = v.state;
+  if (v.state == FiberState::Done) rec.result = keep(v.result);
+  if (v.state == FiberState::Fault || v.state == FiberState::Cancelled)
+    rec.error = keep(v.error);
+  if (v.state == FiberState::Fault) st.faulted = true;
+  if (st.entryFiber && v.id == *st.entryFiber && v.state == FiberState::Done)
+    st.result = rec.result;
+  st.records.push_back(std::move(rec));
+}
+
+void Runner::attachState() {
+  if (!state_) state_ = std::make_unique<State>(options_.observer);
+  state_->tracker.reap = [this] {
+    runtime_->collectEndedFibers(
+        [this](const FiberView& v) { recordEnded(v); });
+  };
+  runtime_->setObserver(&state_->tracker);
+}
+
 Status Runner::spawnRule(size_t i) {
   State& st = *state_;
   Result<FiberId> id = runtime_->spawn(st.rules[i].function);
@@ -261,12 +218,9 @@ Result<bool> Runner::step() {
   if (!st.started) {
     if (Status s = start(); !s) return s.takeError();
   }
-  if (st.finished) return false;
-  if (st.ticks >= options_.maxTicks) {
-    st.finished = true;
-    st.status = RunOutcome::Ticks;
-    return false;
-  }
+  // Reaching maxTicks ends a run without finishing it for good: a run
+  // restored from a state saved there goes on with a larger maxTicks.
+  if (st.finished || st.ticks >= options_.maxTicks) return false;
   Runtime& rt = *runtime_;
   const uint64_t t = st.ticks + 1;
   rt.setClock(static_cast<double>(t - 1) * options_.dtMs, options_.dtMs, t);
@@ -305,12 +259,7 @@ Result<bool> Runner::step() {
     st.finished = true;
     return false;
   }
-  if (t >= options_.maxTicks) {
-    st.status = RunOutcome::Ticks;
-    st.finished = true;
-    return false;
-  }
-  return true;
+  return t < options_.maxTicks;
 }
 
 Result<RunReport> Runner::run() {
@@ -336,7 +285,7 @@ RunReport Runner::report() {
   // Fibers still live are reported in their current state (ended ones were
   // collected and have their records).
   std::vector<FiberRecord> records = st.records;
-  for (FiberId id : st.tracker.spawned) {
+  for (FiberId id : rt.fiberIds()) {
     std::optional<FiberView> v = rt.fiber(id);
     if (!v) continue;
     if (v->isRule) continue;  // counted with its rule below

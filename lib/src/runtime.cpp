@@ -281,6 +281,12 @@ void Runtime::unpin(PinId id) {
   impl_->freePins.push_back(id);
 }
 
+bool Runtime::isPinned(PinId id) const {
+  if (id == 0 || id > impl_->pins.size()) return false;
+  const auto& free = impl_->freePins;
+  return std::find(free.begin(), free.end(), id) == free.end();
+}
+
 Value Runtime::pinned(PinId id) const {
   if (id == 0 || id > impl_->pins.size()) return Value();
   return impl_->pins[id - 1];

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,11 +22,29 @@
 #include "brainvm/loaded_program.h"
 #include "brainvm/program.h"
 #include "brainvm/runtime.h"
+#include "brainvm/state.h"
 #include "fiber.h"
 #include "fiber_table.h"
 #include "linked_code.h"
 
 namespace brainvm {
+
+// A program constant's object (or the runtime's own out-of-memory error), as
+// saved states refer to them (state_format.h PermanentTag).
+struct PermanentObject {
+  uint8_t tag;
+  uint32_t index;
+  Object* object;
+};
+
+// The fixed header of a saved state.
+struct StateHeader {
+  uint32_t version = 0;
+  uint64_t programHash = 0;
+  std::span<const uint8_t> payload;
+};
+Result<StateHeader> readStateHeader(std::span<const uint8_t> bytes);
+std::string hashText(uint64_t hash);  // 16 hex digits
 
 struct HandleRecord {
   HandleState state = HandleState::Pending;
@@ -123,6 +142,29 @@ class RuntimeImpl {
   // one step).
   bool debugStopsInside(uint32_t at, uint32_t extra) const;
 
+
+  // --- saved states (state_save.cpp, state_restore.cpp) ---
+  std::vector<PermanentObject> permanentObjects() const;
+  Result<std::vector<uint8_t>> saveState(
+      std::span<StateHook* const> hooks) const;
+  // Everything but the host hooks' parts, which readHooks reads once the
+  // Runtime facade exists.
+  static Result<std::unique_ptr<RuntimeImpl>> restoreState(
+      std::shared_ptr<const LoadedProgram> loaded, const HostRegistry& hosts,
+      std::span<const uint8_t> bytes, const RestoreLimits& limits);
+  bool readSections(StateReader& payload, std::span<const uint8_t> bytes,
+                    const RestoreLimits& limits, std::string& error);
+  bool readFibers(StateReader& in);
+  bool checkFiberShape(StateReader& in, const Fiber& f,
+                       const std::vector<Value>& stack);
+  bool readHooks(std::span<const uint8_t> payload,
+                 std::span<StateHook* const> hooks, std::string& error);
+  static bool openSection(StateReader& payload, uint8_t tag, const char* what,
+                          std::span<const uint8_t> bytes,
+                          std::optional<StateReader>& section);
+  // Between restoreState and readHooks: the tables values refer to.
+  std::vector<Value> restoreObjects, restorePermanents;
+  size_t hooksAt = 0;
 
   // --- memory (collector.cpp) ---
   void collectGarbage();

@@ -67,6 +67,7 @@ class Verifier {
   }
 
   Status run() {
+    if (opt_.depths) opt_.depths->assign(p_.functions.size(), {});
     checkProgram();
     std::vector<uint32_t> maxStacks(p_.functions.size(), 0);
     for (size_t f = 0; f < p_.functions.size(); ++f)
@@ -499,6 +500,12 @@ class Verifier {
       }
     }
 
+    if (opt_.depths) {
+      auto& out = (*opt_.depths)[f];
+      out.resize(static_cast<size_t>(n));
+      for (size_t pc = 0; pc < out.size(); ++pc)
+        out[pc] = static_cast<int32_t>(state[pc].depth);
+    }
     if (!found.empty()) {
       std::stable_sort(found.begin(), found.end(),
                        [](const Diagnostic& x, const Diagnostic& y) {

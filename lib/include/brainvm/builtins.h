@@ -12,6 +12,7 @@
 
 #include "brainvm/host.h"
 #include "brainvm/runtime.h"
+#include "brainvm/state.h"
 #include "brainvm/value.h"
 
 namespace brainvm {
@@ -36,10 +37,12 @@ std::optional<double> parseNumber(std::string_view text);
 // State for one run: printed output, timers and the seeded generator.
 // Create one per Runtime and register it into the registry used to create
 // that runtime.
-class BuiltinHost {
+// It is also the StateHook of its own part of a saved state: the output so
+// far, the generator and the pending timers (which own their handles).
+class BuiltinHost : public StateHook {
  public:
   explicit BuiltinHost(uint64_t seed = 0);
-  ~BuiltinHost();
+  ~BuiltinHost() override;
   BuiltinHost(const BuiltinHost&) = delete;
   BuiltinHost& operator=(const BuiltinHost&) = delete;
 
@@ -58,6 +61,11 @@ class BuiltinHost {
   // What a timer does to its handle when it is due (sleep, delay,
   // fail_after).
   enum class TimerAction : uint8_t { ResolveNil, ResolveValue, Reject };
+
+  // Its part of a saved state (state.h).
+  std::vector<HandleId> pendingHandles() const override;
+  void save(StateWriter& out) const override;
+  Status restore(StateReader& in, Runtime& runtime) override;
 
   // Used by the registered functions.
   void print(std::string line);

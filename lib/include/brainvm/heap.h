@@ -6,12 +6,16 @@
 
 #include <cstdint>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "brainvm/objects.h"
 #include "brainvm/value.h"
 
 namespace brainvm {
+
+class StateWriter;
+class StateReader;
 
 class Heap {
  public:
@@ -59,8 +63,22 @@ class Heap {
 
  private:
   // Collection is the runtime's: it knows the roots and the safe points
-  // (Runtime::collectGarbage is the public way in).
+  // (Runtime::collectGarbage is the public way in). So are saved states
+  // (state_heap.cpp).
   friend class RuntimeImpl;
+  friend class StateDecoder;
+  // Every object, most recent first, numbered from 0 in that order.
+  void numberObjects(std::unordered_map<const Object*, uint64_t>& ids) const;
+  // The heap section: accounting, then every object's shape (kind, sizes,
+  // capacities, string bytes), then every object's references.
+  void writeObjects(StateWriter& out) const;
+  // Recreates what writeObjects wrote into this (empty) heap, in the same
+  // order with the same capacities, so that accounting and collection go on
+  // exactly as before. `objects` receives them by number (references to
+  // program constants resolve through the reader's permanents); functions in
+  // traces must be below `functionCount`; the heap may not exceed maxBytes.
+  bool readObjects(StateReader& in, std::vector<Value>& objects,
+                   uint32_t functionCount, uint64_t maxBytes);
   // True when enough has been allocated since the last collection.
   bool wantsCollection() const { return bytes_ >= nextCollection_; }
   void mark(const Value& v) {

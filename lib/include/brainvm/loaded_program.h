@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,14 @@ class LoadedProgram {
   std::optional<uint32_t> findVariable(std::string_view name) const;
   // The deepest operand stack of any function (what the verifier proved).
   uint32_t maxOperandDepth() const { return maxOperandDepth_; }
+  // The operand-stack depth the verifier proved at `pc` of `function`, or
+  // -1 where no path reaches it.
+  int32_t stackDepthAt(uint32_t function, uint32_t pc) const {
+    return depths_[function][pc];
+  }
+  // A hash of the program's content (its image): saved states name their
+  // program by it.
+  uint64_t contentHash() const;
 
   // For the runtime: linked code (dense opcodes, superinstructions) that
   // assumes the program's imports are bound to the built-in library's
@@ -64,6 +73,9 @@ class LoadedProgram {
   Program program_;
   LoadOptions options_;
   uint32_t maxOperandDepth_ = 0;
+  std::vector<std::vector<int32_t>> depths_;
+  mutable std::once_flag hashOnce_;
+  mutable uint64_t hash_ = 0;
   std::unordered_map<std::string_view, uint32_t> functionIndex_;
   std::unordered_map<std::string_view, uint32_t> variableIndex_;
   std::unique_ptr<Linked> linked_;

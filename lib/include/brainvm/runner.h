@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -114,13 +115,34 @@ class Runner {
   // live fibers in their current state.
   RunReport report();
 
+  // The whole run as a saved state (docs/snapshots.md): the runtime, the
+  // built-in library's part and the run loop's own (options that shape
+  // execution, progress, rules, the records the report will list), when no
+  // tick is running.
+  Result<std::vector<uint8_t>> saveState();
+  // A runner that goes on from a saved state: the same program, `options`
+  // for the host side (its own host functions, onTick, echo, observer, and
+  // maxTicks counted from the run's first tick). The options that shape
+  // execution (runtime config, dt, seed, entry) come from the state;
+  // `setup` is not called (the run has started). A report of the resumed
+  // run is the report the run would have made without the interruption.
+  static Result<std::unique_ptr<Runner>> restoreState(
+      std::shared_ptr<const LoadedProgram> program, RunOptions options,
+      std::span<const uint8_t> state);
+  // The options the runner runs with (from the state when restored).
+  const RunOptions& options() const { return options_; }
+
   Runtime& runtime() { return *runtime_; }
   // The built-in library's state (output, timers); null without built-ins.
   BuiltinHost* builtins() { return builtins_.get(); }
 
  private:
+  class Hook;
   Runner();
   Status spawnRule(size_t index);
+  void attachState();
+  void recordEnded(const FiberView& v);
+  Value keep(const Value& v);
   struct State;
   RunOptions options_;
   std::unique_ptr<BuiltinHost> builtins_;

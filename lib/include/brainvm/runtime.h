@@ -105,6 +105,13 @@ class VariableResolver {
   }
 };
 
+// Bounds on what restoring a state may allocate (it is untrusted input).
+struct RestoreLimits {
+  uint64_t maxHeapBytes = 1ull << 30;  // and at most the state's own cap
+};
+
+class StateHook;
+
 using ContextId = uint32_t;
 inline constexpr ContextId kNoContext = 0;
 using PinId = uint32_t;
@@ -198,11 +205,31 @@ class Runtime {
   PinId pin(const Value& v);
   void unpin(PinId id);
   Value pinned(PinId id) const;
+  // Whether `id` is a pin in use (not unpinned).
+  bool isPinned(PinId id) const;
   // Frees heap objects nothing refers to (a no-op inside a slice: the
   // interpreter picks its own safe points).
   void collectGarbage();
 
   void setObserver(RuntimeObserver* observer);
+
+  // --- Saved states (docs/snapshots.md) ---
+  // The whole state of the runtime (not its program: a hash names it), when
+  // no slice is running. Each hook adds its host's part; every pending
+  // handle must be claimed by one of them, else this fails with a message
+  // naming the handles. The same state always saves to the same bytes.
+  Result<std::vector<uint8_t>> saveState(
+      std::span<StateHook* const> hooks = {}) const;
+  // A runtime of `program` in a saved state, with its config, heap, fibers,
+  // queue, handles, variables, pins, clock and stats; `hosts` are bound as
+  // in create(), and `hooks` (in the order given when saving) read back
+  // their parts. Any malformed or inconsistent state is refused with an
+  // offset and a reason; one saved from another program too. A custom
+  // resolver and observer are not part of a state: set them again.
+  static Result<std::unique_ptr<Runtime>> restoreState(
+      std::shared_ptr<const LoadedProgram> program, const HostRegistry& hosts,
+      std::span<const uint8_t> state, std::span<StateHook* const> hooks = {},
+      const RestoreLimits& limits = {});
 
   // --- Looking inside (tools and debuggers) ---
   // Attaches coverage, a profile and a debugger (instrumentation.h); an

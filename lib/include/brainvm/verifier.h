@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "brainvm/program.h"
 #include "brainvm/result.h"
@@ -18,6 +20,9 @@ struct VerifyOptions {
   // Host-import kinds are checked against the opcodes (sync vs async) always;
   // this only names the file for diagnostics.
   std::string fileName;
+  // When set, receives per function the operand-stack depth the analysis
+  // proved at each pc (-1 where no path reaches it).
+  std::vector<std::vector<int32_t>>* depths = nullptr;
 };
 
 // Checks every rule of the contract (section 3 item 2) and collects every

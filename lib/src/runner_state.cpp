@@ -1,0 +1,189 @@
+// The Runner's part of a saved state, and saving and restoring whole runs.
+#include <set>
+
+#include "brainvm/runner.h"
+#include "runner_state.h"
+
+namespace brainvm {
+
+namespace {
+
+void optionalValue(StateWriter& out, const std::optional<Value>& v) {
+  out.u8(v ? 1 : 0);
+  if (v) out.value(*v);
+}
+
+bool optionalValue(StateReader& in, std::optional<Value>& v,
+                   const char* what) {
+  uint8_t has;
+  if (!in.u8(has, what)) return false;
+  if (has > 1) return in.fail(std::string("bad ") + what + " flag");
+  v.reset();
+  if (has) {
+    Value x;
+    if (!in.value(x, what)) return false;
+    v = x;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Runner::Hook::save(StateWriter& out) const {
+  const Runner& r = runner_;
+  const State& st = *r.state_;
+  out.u8(r.builtins_ ? 1 : 0);
+  out.f64(r.options_.dtMs);
+  out.u64(r.options_.seed);
+  out.u64(r.entry_ ? uint64_t(*r.entry_) + 1 : 0);
+  out.u64(st.entryFiber.value_or(0));
+  out.u8(static_cast<uint8_t>(st.started | st.finished << 1 | st.faulted << 2));
+  out.u8(static_cast<uint8_t>(st.status));
+  out.u64(st.ticks);
+  optionalValue(out, st.result);
+  out.u64(st.rules.size());
+  for (const State::Rule& rule : st.rules) {
+    out.u64(rule.fiber.value_or(0));
+    out.u64(rule.record.runs);
+    out.u64(rule.record.fired);
+    out.u64(rule.record.faults);
+    optionalValue(out, rule.record.firstError);
+  }
+  out.u64(st.records.size());
+  for (const FiberRecord& rec : st.records) {
+    out.u64(rec.id);
+    out.str(rec.function);
+    out.u8(static_cast<uint8_t>(rec.state));
+    optionalValue(out, rec.result);
+    optionalValue(out, rec.error);
+  }
+  out.u64(st.pins.size());
+  for (PinId p : st.pins) out.u64(p);
+}
+
+Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
+  Runner& r = runner_;
+  State& st = *r.state_;
+  const Program& p = rt.program();
+  uint8_t builtins, flags, status;
+  uint64_t entry, entryFiber, n;
+  if (!in.u8(builtins, "built-ins flag")) return Ok{};
+  if ((builtins == 1) != (r.builtins_ != nullptr)) {
+    in.fail(builtins ? "the state was saved with the built-in library"
+                     : "the state was saved without the built-in library");
+    return Ok{};
+  }
+  if (!in.f64(r.options_.dtMs, "dt") || !in.u64(r.options_.seed, "seed") ||
+      !in.u64(entry, "entry function") || !in.u64(entryFiber, "entry fiber") ||
+      !in.u8(flags, "run flags") || !in.u8(status, "run status") ||
+      !in.u64(st.ticks, "ticks") || !optionalValue(in, st.result, "result"))
+    return Ok{};
+  if (entry > p.functions.size() || flags > 7 ||
+      status > static_cast<uint8_t>(RunOutcome::Limit)) {
+    in.fail("the run's entry, flags or status are out of range");
+    return Ok{};
+  }
+  r.entry_.reset();
+  if (entry) r.entry_ = static_cast<uint32_t>(entry - 1);
+  st.entryFiber.reset();
+  if (entryFiber) st.entryFiber = static_cast<FiberId>(entryFiber);
+  st.started = flags & 1;
+  st.finished = flags & 2;
+  st.faulted = flags & 4;
+  st.status = static_cast<RunOutcome>(status);
+
+  if (!in.count(n, 5, "rule")) return Ok{};
+  if (n != (st.started ? p.rules.size() : 0)) {
+    in.fail("the state's rules do not match the program");
+    return Ok{};
+  }
+  st.rules.clear();
+  st.ruleOfFiber.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    State::Rule rule{p.rules[i], std::nullopt, {}};
+    rule.record.function = p.functions[rule.function].name;
+    uint64_t fiber;
+    if (!in.u64(fiber, "rule fiber") || !in.u64(rule.record.runs, "rule runs") ||
+        !in.u64(rule.record.fired, "rule fired") ||
+        !in.u64(rule.record.faults, "rule faults") ||
+        !optionalValue(in, rule.record.firstError, "rule error"))
+      return Ok{};
+    if (fiber) {
+      std::optional<FiberView> v = rt.fiber(static_cast<FiberId>(fiber));
+      if (!v || !v->isRule || v->function != rule.function ||
+          st.ruleOfFiber.count(v->id)) {
+        in.fail("rule '" + rule.record.function +
+                "' runs in a fiber that is not its own");
+        return Ok{};
+      }
+      rule.fiber = v->id;
+      st.ruleOfFiber[v->id] = i;
+    }
+    st.rules.push_back(std::move(rule));
+  }
+  if (!in.count(n, 6, "fiber record")) return Ok{};
+  st.records.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    FiberRecord rec;
+    uint8_t state;
+    if (!in.u32(rec.id, "record id") || !in.str(rec.function, "record function") ||
+        !in.u8(state, "record state") ||
+        !optionalValue(in, rec.result, "record result") ||
+        !optionalValue(in, rec.error, "record error"))
+      return Ok{};
+    if (state > static_cast<uint8_t>(FiberState::Cancelled)) {
+      in.fail("a fiber record's state is unknown");
+      return Ok{};
+    }
+    rec.state = static_cast<FiberState>(state);
+    st.records.push_back(std::move(rec));
+  }
+  if (!in.count(n, 1, "pin")) return Ok{};
+  std::set<PinId> seen;
+  st.pins.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint32_t pin;
+    if (!in.u32(pin, "pin")) return Ok{};
+    if (!rt.isPinned(pin) || !seen.insert(pin).second) {
+      in.fail("the run holds pin " + std::to_string(pin) + ", not a pin of its own");
+      return Ok{};
+    }
+    st.pins.push_back(pin);
+  }
+  return Ok{};
+}
+
+Result<std::vector<uint8_t>> Runner::saveState() {
+  Hook hook(*this);
+  std::vector<StateHook*> hooks{&hook};
+  if (builtins_) hooks.push_back(builtins_.get());
+  return runtime_->saveState(hooks);
+}
+
+Result<std::unique_ptr<Runner>> Runner::restoreState(
+    std::shared_ptr<const LoadedProgram> program, RunOptions options,
+    std::span<const uint8_t> state) {
+  if (!program) return Error(ErrorCode::InvalidArgument, "no program");
+  std::unique_ptr<Runner> r(new Runner());
+  HostRegistry registry;
+  if (options.builtins) {
+    r->builtins_ = std::make_unique<BuiltinHost>(options.seed);
+    if (options.echo) r->builtins_->setEcho(options.echo);
+    if (Status s = r->builtins_->registerInto(registry); !s)
+      return s.takeError();
+  }
+  registry.merge(options.hosts);
+  r->options_ = std::move(options);
+  r->state_ = std::make_unique<State>(r->options_.observer);
+  Hook hook(*r);
+  std::vector<StateHook*> hooks{&hook};
+  if (r->builtins_) hooks.push_back(r->builtins_.get());
+  auto rt = Runtime::restoreState(std::move(program), registry, state, hooks);
+  if (!rt) return rt.takeError();
+  r->runtime_ = std::move(rt.value());
+  r->options_.runtime = r->runtime_->config();
+  r->attachState();
+  return r;
+}
+
+}  // namespace brainvm

@@ -1,0 +1,82 @@
+// The Runner's state between ticks (runner.cpp) and its part of a saved
+// state (runner_state.cpp).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "brainvm/runner.h"
+#include "brainvm/state.h"
+
+namespace brainvm {
+
+// Collects ended fibers as their slices end them, and forwards events to
+// the user's observer.
+class RunnerObserver : public RuntimeObserver {
+ public:
+  explicit RunnerObserver(RuntimeObserver* next) : next_(next) {}
+
+  void onFiberSpawned(FiberId id, uint32_t fn) override {
+    if (next_) next_->onFiberSpawned(id, fn);
+  }
+  void onSlice(FiberId id, const RunResult& r) override {
+    if (next_) next_->onSlice(id, r);
+    // Collect a fiber as soon as its slice ends it, so that the fibers of a
+    // busy tick reuse each other's memory (the runtime allows gc() here:
+    // the scheduler no longer holds the fiber).
+    if (reap && (r.status == RunStatus::Done || r.status == RunStatus::Fault ||
+                 r.status == RunStatus::Cancelled))
+      reap();
+  }
+  std::function<void()> reap;
+  void onHandleSettled(HandleId id, HandleState s) override {
+    if (next_) next_->onHandleSettled(id, s);
+  }
+  void onFiberCancelled(FiberId id) override {
+    if (next_) next_->onFiberCancelled(id);
+  }
+
+ private:
+  RuntimeObserver* next_;
+};
+
+// Everything the run loop keeps between ticks.
+struct Runner::State {
+  explicit State(RuntimeObserver* next) : tracker(next) {}
+  struct Rule {
+    uint32_t function;
+    std::optional<FiberId> fiber;  // the live run, if any
+    RuleRecord record;
+  };
+  RunnerObserver tracker;
+  std::optional<FiberId> entryFiber;
+  std::vector<Rule> rules;
+  std::unordered_map<FiberId, size_t> ruleOfFiber;
+  // Non-rule fibers in the order they ended; sorted by id in the report.
+  std::vector<FiberRecord> records;
+  std::vector<PinId> pins;  // values the records hold
+  std::optional<Value> result;
+  bool faulted = false;
+  bool started = false;
+  bool finished = false;
+  RunOutcome status = RunOutcome::Ticks;
+  uint64_t ticks = 0;  // ticks run
+};
+
+// The Runner's part of a saved state: its options that shape execution,
+// progress, rules' counters and the records the report will list.
+class Runner::Hook : public StateHook {
+ public:
+  explicit Hook(Runner& r) : runner_(r) {}
+  std::vector<HandleId> pendingHandles() const override { return {}; }
+  void save(StateWriter& out) const override;
+  Status restore(StateReader& in, Runtime& runtime) override;
+
+ private:
+  Runner& runner_;
+};
+
+
+}  // namespace brainvm
