@@ -50,6 +50,7 @@ int cliMain(int argc, char** argv) {
   addRunCommand(app, exitCode);
   addTestCommand(app, exitCode);
   addDebugCommand(app, exitCode);
+  addStateCommand(app, exitCode);
 
   try {
     app.parse(argc, argv);

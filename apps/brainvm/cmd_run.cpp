@@ -19,6 +19,7 @@
 #include "report_writer.h"
 #include "run_command.h"
 #include "run_inputs.h"
+#include "run_state.h"
 #include "trace_writer.h"
 
 namespace brainvm::cli {
@@ -116,6 +117,12 @@ void addRunOptions(CLI::App& app, RunCliOptions& o) {
                  "Print the N functions with the most instructions to stderr")
       ->check(unsignedInteger(1, UINT32_MAX))
       ->type_name("N");
+  app.add_option("--save-state", o.saveState,
+                 "After the run, save its whole state to FILE")
+      ->type_name("FILE");
+  app.add_option("--load-state", o.loadState,
+                 "Go on from a saved state: --ticks more ticks")
+      ->type_name("FILE");
   app.add_flag("--echo", o.echo, "Also write printed lines to stderr");
   app.add_flag("--pretty", o.pretty, "Indent the report");
   app.add_option("-o,--output", o.output, "Write the report here (- = stdout)")
@@ -138,7 +145,8 @@ void addRunCommand(CLI::App& app, int& exitCode) {
       "  brainvm run samples/hello.bvasm --pretty\n"
       "  brainvm run prog.bvm --ticks 5 --var limit=3 --env 'cfg={\"k\": 1}'\n"
       "  brainvm run prog.bvasm --trace trace.jsonl -o report.json");
-  sub->callback([state, &exitCode] {
+  sub->callback([state, sub, &exitCode] {
+    noteGivenOptions(*sub, state->options);
     const RunCliOptions& o = state->options;
     // The report is written as it is produced (a run with many fibers has
     // a large one).
@@ -258,15 +266,33 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
 
   spdlog::debug("run {}: {} functions, ticks {}, budget {}, seed {}", name,
                 program.functions.size(), o.ticks, o.budget, o.seed);
-  Result<std::unique_ptr<Runner>> created =
-      Runner::create(std::move(program), std::move(options));
-  if (!created.ok()) {
-    inv.diagnostics += formatError(created.error());
-    inv.exitCode =
-        setupError->empty() ? exitCodeFor(created.error().code) : kExitUsage;
-    return inv;
+  std::unique_ptr<Runner> runnerOwner;
+  if (!o.loadState.empty()) {
+    // The runtime config comes from the state: load with room for any.
+    LoadOptions lo;
+    lo.maxStackSize = UINT32_MAX;
+    lo.requireRunnable = false;
+    auto loadedProgram = LoadedProgram::load(std::move(program), lo);
+    if (!loadedProgram) {
+      inv.diagnostics += formatError(loadedProgram.error());
+      inv.exitCode = exitCodeFor(loadedProgram.error().code);
+      return inv;
+    }
+    runnerOwner = resumeRun(o, std::move(loadedProgram.value()),
+                            std::move(options), inv.diagnostics, inv.exitCode);
+    if (!runnerOwner) return inv;
+  } else {
+    Result<std::unique_ptr<Runner>> created =
+        Runner::create(std::move(program), std::move(options));
+    if (!created.ok()) {
+      inv.diagnostics += formatError(created.error());
+      inv.exitCode =
+          setupError->empty() ? exitCodeFor(created.error().code) : kExitUsage;
+      return inv;
+    }
+    runnerOwner = std::move(created.value());
   }
-  Runner& runner = *created.value();
+  Runner& runner = *runnerOwner;
   RunTools tools(o.tools, coverage);
   if (tools.active()) {
     if (Status s = tools.attach(runner.runtime()); !s) {
@@ -302,6 +328,10 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
                                 inv.diagnostics);
     if (rc != kExitOk) inv.exitCode = rc;
   }
+  if (!o.saveState.empty()) {
+    const int rc = saveRun(o, runner, inv.diagnostics);
+    if (rc != kExitOk) inv.exitCode = rc;
+  }
   if (trace) {
     std::ostream& out = o.trace == "-" ? std::cout : traceFile;
     out.flush();
@@ -335,6 +365,7 @@ RunInvocation runInProcess(const std::string& inputPath,
     return inv;
   }
   options.pretty = true;  // the form NAME.expected.json files hold
+  noteGivenOptions(app, options);
   try {
     return executeRun(options, inputPath, sourceText, instructionLimit, false,
                       nullptr, coverage);

@@ -11,6 +11,7 @@ namespace brainvm::cli {
 void addAsmCommand(CLI::App& app, int& exitCode);
 void addDisasmCommand(CLI::App& app, int& exitCode);
 void addVerifyCommand(CLI::App& app, int& exitCode);
+void addStateCommand(CLI::App& app, int& exitCode);
 // addRunCommand is declared in run_command.h.
 
 }  // namespace brainvm::cli

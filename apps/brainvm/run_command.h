@@ -37,7 +37,15 @@ struct RunCliOptions {
   bool pretty = false;
   std::string output = "-";
   RunToolOptions tools;  // --coverage, --profile...
+  std::string saveState;  // --save-state FILE ("" = none)
+  std::string loadState;  // --load-state FILE ("" = none)
+  // Options given on the command line (not defaults), by name: with
+  // --load-state, those that shape execution must agree with the state.
+  std::vector<std::string> given;
 };
+
+// Fills RunCliOptions::given from a parsed app (addRunOptions' options).
+void noteGivenOptions(const CLI::App& app, RunCliOptions& options);
 
 // Adds the options (not the input positional) to `app`.
 void addRunOptions(CLI::App& app, RunCliOptions& options);

@@ -221,11 +221,17 @@ bool RuntimeImpl::readSections(StateReader& payload,
   if (!openValues(kSecVariables, "variables")) return false;
   {
     StateReader& v = *sec;
-    if (!v.count(n, 1, "shared variable")) return bad();
+    if (!v.count(n, 2, "shared variable")) return bad();
     if (n != shared.size())
       return v.fail("the shared scope does not match the program"), bad();
-    for (Value& slot : shared)
-      if (!v.valueOrUndefined(slot, "shared variable")) return bad();
+    for (size_t i = 0; i < shared.size(); ++i) {
+      std::string name;
+      if (!v.str(name, "variable name") ||
+          !v.valueOrUndefined(shared[i], "shared variable"))
+        return bad();
+      if (name != program.variableNames[i])
+        return v.fail("the shared scope does not match the program"), bad();
+    }
     if (!v.count(n, 2, "extra variable")) return bad();
     for (uint64_t i = 0; i < n; ++i) {
       std::string name;

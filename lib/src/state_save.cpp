@@ -117,8 +117,12 @@ Result<std::vector<uint8_t>> RuntimeImpl::saveState(
   w.endSection();
 
   w.beginSection(kSecVariables);
+  // Named, so that a state can be read without its program.
   w.u64(shared.size());
-  for (const Value& v : shared) w.value(v);
+  for (size_t i = 0; i < shared.size(); ++i) {
+    w.str(program.variableNames[i]);
+    w.value(shared[i]);
+  }
   w.u64(sharedExtra.size());
   for (const auto& [name, v] : sharedExtra) {
     w.str(name);

@@ -131,6 +131,9 @@ class Runner {
       std::span<const uint8_t> state);
   // The options the runner runs with (from the state when restored).
   const RunOptions& options() const { return options_; }
+  // Changes the tick limit (counted from the run's first tick), e.g. to run
+  // M more ticks after restoring: setMaxTicks(ticksRun() + M).
+  void setMaxTicks(uint64_t ticks) { options_.maxTicks = ticks; }
 
   Runtime& runtime() { return *runtime_; }
   // The built-in library's state (output, timers); null without built-ins.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -101,6 +102,40 @@ class StateHook {
   // Reads back what save wrote. The runtime's heap, handles, pins and
   // variables are restored already.
   virtual Status restore(StateReader& in, Runtime& runtime) = 0;
+};
+
+// What a saved state holds, read without its program (`brainvm state`).
+// Values point into the summary's own heap: they live as long as it does.
+class StateSummary {
+ public:
+  // Checks the header and reads the runtime's sections (host hooks' parts
+  // are not decoded). Malformed states are refused as by restoring.
+  static Result<std::unique_ptr<StateSummary>> read(
+      std::span<const uint8_t> state);
+  ~StateSummary();
+
+  uint64_t programHash = 0;
+  uint32_t version = 0;
+  uint64_t tick = 0;
+  double timeMs = 0;
+  uint64_t instructions = 0;
+  uint64_t slices = 0;
+  uint64_t heapBytes = 0;
+  uint64_t heapObjects = 0;
+  uint64_t pendingHandles = 0;
+  uint64_t handles = 0;
+  // Fibers by state name ("RUNNABLE", "WAITING", "DONE", "FAULT",
+  // "CANCELLED"), in that order.
+  std::vector<std::pair<std::string, uint64_t>> fibers;
+  // Shared variables (defined ones), sorted by name.
+  std::vector<std::pair<std::string, Value>> variables;
+  uint64_t hookParts = 0;  // host hooks' parts (not decoded)
+
+ private:
+  StateSummary();
+  friend class StateDecoder;
+  struct Storage;
+  std::unique_ptr<Storage> storage_;
 };
 
 }  // namespace brainvm
