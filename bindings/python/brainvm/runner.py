@@ -2,6 +2,7 @@
 timers, limits) and its report."""
 
 import ctypes
+import weakref
 
 from . import _lib
 from ._lib import lib, c_value
@@ -124,15 +125,21 @@ class Runner:
         self._keep = []
         self.runtime = RunnerRuntime(self)
         if on_tick is not None:
-            self._tick_cb = _lib.TICK_FN(self._tick)
-            self._options.on_tick = self._tick_cb
+            # Holds the runner weakly: no cycle keeps it (and its C runner)
+            # alive until a garbage collection.
+            ref = weakref.ref(self)
 
-    def _tick(self, _rt, tick, _user):
-        try:
-            return 0 if self._on_tick(self.runtime, tick) is False else 1
-        except BaseException as e:  # stops the run; raised by step()/run()
-            self.runtime._deferred = e
-            return 0
+            def tick(_rt, number, _user):
+                runner = ref()
+                if runner is None:
+                    return 0
+                try:
+                    return 0 if runner._on_tick(runner.runtime, number) is False else 1
+                except BaseException as e:  # stops the run; raised by step()/run()
+                    runner.runtime._deferred = e
+                    return 0
+            self._tick_cb = _lib.TICK_FN(tick)
+            self._options.on_tick = self._tick_cb
 
     def host(self, fn=None, *, name=None, async_=False):
         """Decorator registering a host function (before the run starts)."""

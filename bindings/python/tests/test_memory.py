@@ -72,6 +72,29 @@ def test_runtimes_release_their_memory(scale):
         assert rss_kib() - before < 8 * 1024
 
 
+def test_no_reference_cycle_keeps_a_runtime_alive():
+    # With the cycle collector off, dropping the last reference must free
+    # the C objects at once: callbacks hold their owners weakly.
+    program = brainvm.Program.assemble(BRAIN)
+    base = brainvm.live_objects()
+    gc.disable()
+    try:
+        for _ in range(3):
+            runner = brainvm.Runner(program, ticks=2, hosts={"remember": lambda x: x},
+                                    on_tick=lambda rt, tick: None,
+                                    on_print=lambda line: None)
+            report = runner.run()
+            del report, runner
+            rt = brainvm.Runtime(program, hosts={"remember": lambda x: x},
+                                 on_print=print, on_fiber_end=lambda f: None)
+            rt.spawn("think")
+            rt.run(max_ticks=2)
+            del rt
+            assert brainvm.live_objects() == base
+    finally:
+        gc.enable()
+
+
 def test_objects_are_counted():
     base = brainvm.live_objects()
     p = brainvm.Program.assemble(BRAIN)
