@@ -54,6 +54,15 @@
 extern "C" {
 #endif
 
+/* Enumerations are int-sized. In C++ they get int as their fixed underlying
+ * type, so that a value outside the listed ones (from a caller's bug) is
+ * still a valid value the library can refuse. */
+#ifdef __cplusplus
+#define BVM_ENUM(name) enum name : int
+#else
+#define BVM_ENUM(name) enum name
+#endif
+
 /* ---------------------------------------------------------------- version */
 
 #define BVM_VERSION_MAJOR 0
@@ -68,7 +77,7 @@ BVM_API uint32_t bvm_version_number(void);
 
 /* ----------------------------------------------------------------- errors */
 
-typedef enum bvm_status {
+typedef BVM_ENUM(bvm_status) {
   BVM_OK = 0,
   BVM_ERR_ASSEMBLY = 1,         /* .bvasm text is invalid */
   BVM_ERR_INVALID_IMAGE = 2,    /* image bytes are malformed */
@@ -184,7 +193,7 @@ BVM_API const char* bvm_program_function_name(const bvm_program* program,
 typedef uint64_t bvm_value;
 #define BVM_NIL ((bvm_value)0)
 
-typedef enum bvm_kind {
+typedef BVM_ENUM(bvm_kind) {
   BVM_KIND_INVALID = -1, /* not a live handle of this runtime */
   BVM_KIND_NIL = 0,
   BVM_KIND_BOOLEAN = 1,
@@ -198,7 +207,7 @@ typedef enum bvm_kind {
   BVM_KIND_ERROR = 9
 } bvm_kind;
 
-typedef enum bvm_error_tag {
+typedef BVM_ENUM(bvm_error_tag) {
   BVM_TAG_SCRIPT_ERROR = 0,
   BVM_TAG_HOST_ERROR = 1,
   BVM_TAG_CANCELLED = 2,
@@ -408,7 +417,7 @@ BVM_API bvm_status bvm_runtime_create(bvm_program* program,
  * (bvm_runner_runtime) are ignored. */
 BVM_API void bvm_runtime_free(bvm_runtime* rt);
 
-typedef enum bvm_fiber_state {
+typedef BVM_ENUM(bvm_fiber_state) {
   BVM_FIBER_RUNNABLE = 0,
   BVM_FIBER_WAITING = 1,
   BVM_FIBER_DONE = 2,
@@ -478,7 +487,7 @@ BVM_API bvm_status bvm_runtime_collect_ended_fibers(bvm_runtime* rt,
                                                     size_t* count);
 
 /* Handles of async host functions. */
-typedef enum bvm_handle_state {
+typedef BVM_ENUM(bvm_handle_state) {
   BVM_HANDLE_PENDING = 0,
   BVM_HANDLE_RESOLVED = 1,
   BVM_HANDLE_REJECTED = 2,
@@ -570,7 +579,7 @@ BVM_API uint64_t bvm_runner_ticks(const bvm_runner* runner);
 /* The report of the run so far (unfinished: status "ticks"). */
 BVM_API bvm_status bvm_runner_report(bvm_runner* runner, bvm_report** out);
 
-typedef enum bvm_run_status {
+typedef BVM_ENUM(bvm_run_status) {
   BVM_RUN_DONE = 0,  /* nothing left to run */
   BVM_RUN_TICKS = 1, /* stopped at the tick limit (or by on_tick) */
   BVM_RUN_LIMIT = 2  /* the instruction cap ended the run */
