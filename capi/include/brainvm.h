@@ -33,10 +33,12 @@
  * (`text, length`), otherwise NUL-terminated. Buffers the library allocates
  * for the caller (disassembly, images, JSON) are freed with bvm_free().
  *
- * Snapshots: a later version adds bvm_runtime_save_state() and
- * bvm_runtime_restore_state() (state to and from bytes freed with
- * bvm_free(); host functions re-bound by name on restore; every bvm_value of
- * the runtime invalid after a restore). Nothing here needs to change for it.
+ * Saved states: a later version adds bvm_runtime_save_state(rt, &bytes,
+ * &length) (a buffer freed with bvm_free()) and bvm_runtime_restore_state(
+ * program, hosts, config, bytes, length, &rt) (a new runtime, made as
+ * bvm_runtime_create makes one, with host functions bound by name), and the
+ * same pair for runners. Values are not part of a state: handles belong to
+ * the runtime that made them. Nothing here needs to change for it.
  */
 #ifndef BRAINVM_H
 #define BRAINVM_H
