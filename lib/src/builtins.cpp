@@ -390,6 +390,7 @@ void BuiltinHost::addTimer(Runtime& rt, uint64_t dueTick, HandleId handle,
 bool BuiltinHost::hasPendingTimers() const { return !timers_.empty(); }
 
 void BuiltinHost::completeTimersDue(Runtime& rt, uint64_t tick) {
+  if (timers_.empty()) return;
   std::vector<Timer> due;
   auto split = std::stable_partition(
       timers_.begin(), timers_.end(),
@@ -469,15 +470,25 @@ Intrinsic builtinIntrinsicOf(std::string_view name) {
   return Intrinsic::None;
 }
 
-Status BuiltinHost::registerInto(HostRegistry& r) {
+Status BuiltinHost::registerInto(HostRegistry& r,
+                                 const Program* onlyImportsOf) {
+  auto wanted = [onlyImportsOf](std::string_view name) {
+    if (!onlyImportsOf) return true;
+    for (const HostImport& imp : onlyImportsOf->hostImports)
+      if (imp.name == name) return true;
+    return false;
+  };
   for (const SyncEntry& e : kSync)
-    if (Status s = r.addIntrinsic(e.name, e.fn, this,
-                                  static_cast<uint8_t>(e.intrinsic));
-        !s)
-      return s;
-  if (Status s = r.addAsync("sleep", fnSleep, this); !s) return s;
-  if (Status s = r.addAsync("delay", fnDelay, this); !s) return s;
-  if (Status s = r.addAsync("fail_after", fnFailAfter, this); !s) return s;
+    if (wanted(e.name))
+      if (Status s = r.addIntrinsic(e.name, e.fn, this,
+                                    static_cast<uint8_t>(e.intrinsic));
+          !s)
+        return s;
+  const std::pair<const char*, AsyncHostFn> async[] = {
+      {"sleep", fnSleep}, {"delay", fnDelay}, {"fail_after", fnFailAfter}};
+  for (const auto& [name, fn] : async)
+    if (wanted(name))
+      if (Status s = r.addAsync(name, fn, this); !s) return s;
   return Ok{};
 }
 

@@ -47,7 +47,7 @@ bool RuntimeImpl::growStack(Fiber& f, uint64_t needed) {
 }
 
 Result<FiberId> RuntimeImpl::spawn(uint32_t function,
-                                   std::span<const Value> args) {
+                                   std::span<const Value> args, bool rule) {
   if (function >= program.functions.size())
     return Error(ErrorCode::InvalidArgument,
                  "no function with id " + std::to_string(function));
@@ -83,6 +83,7 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
   }
   ++nextFiberId;
   f->function = function;
+  f->isRule = rule;
   for (uint32_t i = 0; i < fn.numLocals; ++i)
     f->stack[i] = i < args.size() ? args[i] : Value();
   f->sp = fn.numLocals;

@@ -9,10 +9,12 @@
 
 namespace brainvm {
 
-bool RuntimeImpl::callHost(Fiber& f, const HostFunction& h, const Value* args,
+bool RuntimeImpl::callHost(Fiber& f, uint32_t import, const Value* args,
                            uint32_t argc, uint32_t callSite, uint32_t pc,
                            Value& out) {
-  HostCall call(*facade, h.name, args, argc, f.id, callSite);
+  const BoundImport& h = imports[import];
+  HostCall call(*facade, program.hostImports[import].name, args, argc, f.id,
+                callSite);
   if (!h.async) {
     out = h.sync(call, h.userData);
   } else {
@@ -42,9 +44,10 @@ bool RuntimeImpl::callHost(Fiber& f, const HostFunction& h, const Value* args,
   return true;
 }
 
-bool RuntimeImpl::callHostWithMap(Fiber& f, const HostFunction& h,
+bool RuntimeImpl::callHostWithMap(Fiber& f, uint32_t import,
                                   const Value& map, uint32_t callSite,
                                   uint32_t pc, Value& out) {
+  const BoundImport& h = imports[import];
   if (!map.isMap()) {
     out = makeError(f, pc, ErrorTag::ScriptError,
                     std::string(mnemonicOf(h.async ? Opcode::HostCallAsync
@@ -60,7 +63,7 @@ bool RuntimeImpl::callHostWithMap(Fiber& f, const HostFunction& h,
     if (!v) break;
     args.push_back(*v);
   }
-  return callHost(f, h, args.data(), static_cast<uint32_t>(args.size()),
+  return callHost(f, import, args.data(), static_cast<uint32_t>(args.size()),
                   callSite, pc, out);
 }
 

@@ -524,17 +524,17 @@ dispatch_op:
   // async import (whose intrinsic is always None).
   CASE(HostCallArgsAsync)
   CASE(HostCallArgs) {
-    const HostFunction& h = imports[ip->a];
+    const BoundImport& h = imports[ip->a];
     const uint32_t argc = static_cast<uint32_t>(ip->b);
     Value* args = sp - argc;
     [[maybe_unused]] uint32_t hostNode = 0;
     if constexpr (kInstrumented)
       if (prof) hostNode = PROFILE_HOST_LEAF(fnOff + PC(), ip->a);
-    if (h.intrinsic_ != 0 && argc == 2 && args[0].isNumber() &&
+    if (h.intrinsic != 0 && argc == 2 && args[0].isNumber() &&
         args[1].isNumber() &&
-        intrinsicApplies(static_cast<Intrinsic>(h.intrinsic_),
+        intrinsicApplies(static_cast<Intrinsic>(h.intrinsic),
                          args[1].asNumber())) {
-      *args = applyIntrinsic(static_cast<Intrinsic>(h.intrinsic_),
+      *args = applyIntrinsic(static_cast<Intrinsic>(h.intrinsic),
                              args[0].asNumber(),
                              args[1].asNumber());
       sp = args + 1;
@@ -546,10 +546,12 @@ dispatch_op:
     bool ok;
     if constexpr (kInstrumented) {
       const uint64_t t0 = prof ? hostClockStart() : 0;
-      ok = callHost(f, h, args, argc, static_cast<uint32_t>(ip->c), PC(), r);
+      ok = callHost(f, static_cast<uint32_t>(ip->a), args, argc,
+                    static_cast<uint32_t>(ip->c), PC(), r);
       if (prof) hostClockStop(hostNode, t0);
     } else {
-      ok = callHost(f, h, args, argc, static_cast<uint32_t>(ip->c), PC(), r);
+      ok = callHost(f, static_cast<uint32_t>(ip->a), args, argc,
+                    static_cast<uint32_t>(ip->c), PC(), r);
     }
     REFRESH_VARS();
     CHECK_CANCELLED();
@@ -562,7 +564,6 @@ dispatch_op:
   }
   CASE(HostCallAsync)
   CASE(HostCall) {
-    const HostFunction& h = imports[ip->a];
     SAVE_STATE();
     Value r;
     bool ok;
@@ -570,11 +571,13 @@ dispatch_op:
       const uint32_t hostNode =
           prof ? PROFILE_HOST_LEAF(fnOff + PC(), ip->a) : 0;
       const uint64_t t0 = prof ? hostClockStart() : 0;
-      ok = callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(),
+      ok = callHostWithMap(f, static_cast<uint32_t>(ip->a), sp[-1],
+                           static_cast<uint32_t>(ip->c), PC(),
                            r);
       if (prof) hostClockStop(hostNode, t0);
     } else {
-      ok = callHostWithMap(f, h, sp[-1], static_cast<uint32_t>(ip->c), PC(),
+      ok = callHostWithMap(f, static_cast<uint32_t>(ip->a), sp[-1],
+                           static_cast<uint32_t>(ip->c), PC(),
                            r);
     }
     REFRESH_VARS();

@@ -2,6 +2,7 @@
 #include "brainvm/runner.h"
 
 #include "runner_state.h"
+#include "runtime_impl.h"
 
 #include <algorithm>
 #include <unordered_map>
@@ -103,7 +104,7 @@ Result<std::unique_ptr<Runner>> Runner::create(
   if (options.builtins) {
     r->builtins_ = std::make_unique<BuiltinHost>(options.seed);
     if (options.echo) r->builtins_->setEcho(options.echo);
-    if (Status s = r->builtins_->registerInto(registry); !s)
+    if (Status s = r->builtins_->registerInto(registry, &program->program()); !s)
       return s.takeError();
   }
   registry.merge(options.hosts);
@@ -167,9 +168,11 @@ Value Runner::keep(const Value& v) {
 void Runner::recordEnded(const FiberView& v) {
   State& st = *state_;
   if (v.isRule) {
-    auto it = st.ruleOfFiber.find(v.id);
-    if (it == st.ruleOfFiber.end()) return;
-    State::Rule& rule = st.rules[it->second];
+    // Rules are few: a scan finds the run's rule.
+    auto it = std::find_if(st.rules.begin(), st.rules.end(),
+                           [&](const State::Rule& r) { return r.fiber == v.id; });
+    if (it == st.rules.end()) return;
+    State::Rule& rule = *it;
     if (v.fired) rule.record.fired++;
     if (v.state == FiberState::Fault) {
       rule.record.faults++;
@@ -177,7 +180,6 @@ void Runner::recordEnded(const FiberView& v) {
       st.faulted = true;
     }
     rule.fiber.reset();
-    st.ruleOfFiber.erase(it);
     return;
   }
   FiberRecord rec;
@@ -194,22 +196,21 @@ void Runner::recordEnded(const FiberView& v) {
 }
 
 void Runner::attachState() {
-  if (!state_) state_ = std::make_unique<State>(options_.observer);
-  state_->tracker.reap = [this] {
-    runtime_->collectEndedFibers(
-        [this](const FiberView& v) { recordEnded(v); });
-  };
+  if (!state_) state_ = std::make_unique<State>(*this, options_.observer);
   runtime_->setObserver(&state_->tracker);
+}
+
+void Runner::reapEnded() {
+  runtime_->impl_->collectEnded([this](const FiberView& v) { recordEnded(v); });
 }
 
 Status Runner::spawnRule(size_t i) {
   State& st = *state_;
-  Result<FiberId> id = runtime_->spawn(st.rules[i].function);
+  Result<FiberId> id =
+      runtime_->impl_->spawn(st.rules[i].function, {}, /*rule=*/true);
   if (!id) return id.takeError();
-  runtime_->markRule(id.value());
   st.rules[i].fiber = id.value();
   st.rules[i].record.runs++;
-  st.ruleOfFiber[id.value()] = i;
   return Ok{};
 }
 
@@ -239,7 +240,7 @@ Result<bool> Runner::step() {
           return s.takeError();
         }
   rt.tick();
-  st.tracker.reap();
+  reapEnded();
   // The cap ends the run only if it cut something short: a run whose
   // fibers all finished within it goes on as it would without it (rules
   // re-spawned at the next tick are live and end it then).
@@ -247,7 +248,7 @@ Result<bool> Runner::step() {
     rt.faultAll(ErrorTag::Timeout,
                 "instruction limit " +
                     std::to_string(rt.config().maxInstructions) + " reached");
-    st.tracker.reap();
+    reapEnded();
     st.status = RunOutcome::Limit;
     st.faulted = true;
     st.finished = true;

@@ -1,4 +1,5 @@
 // The Runner's part of a saved state, and saving and restoring whole runs.
+#include <algorithm>
 #include <set>
 
 #include "brainvm/runner.h"
@@ -98,7 +99,6 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
     return Ok{};
   }
   st.rules.clear();
-  st.ruleOfFiber.clear();
   for (uint64_t i = 0; i < n; ++i) {
     State::Rule rule{p.rules[i], std::nullopt, {}};
     rule.record.function = p.functions[rule.function].name;
@@ -111,13 +111,13 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
     if (fiber) {
       std::optional<FiberView> v = rt.fiber(static_cast<FiberId>(fiber));
       if (!v || !v->isRule || v->function != rule.function ||
-          st.ruleOfFiber.count(v->id)) {
+          std::any_of(st.rules.begin(), st.rules.end(),
+                      [&](const State::Rule& o) { return o.fiber == v->id; })) {
         in.fail("rule '" + rule.record.function +
                 "' runs in a fiber that is not its own");
         return Ok{};
       }
       rule.fiber = v->id;
-      st.ruleOfFiber[v->id] = i;
     }
     st.rules.push_back(std::move(rule));
   }
@@ -169,12 +169,12 @@ Result<std::unique_ptr<Runner>> Runner::restoreState(
   if (options.builtins) {
     r->builtins_ = std::make_unique<BuiltinHost>(options.seed);
     if (options.echo) r->builtins_->setEcho(options.echo);
-    if (Status s = r->builtins_->registerInto(registry); !s)
+    if (Status s = r->builtins_->registerInto(registry, &program->program()); !s)
       return s.takeError();
   }
   registry.merge(options.hosts);
   r->options_ = std::move(options);
-  r->state_ = std::make_unique<State>(r->options_.observer);
+  r->state_ = std::make_unique<State>(*r, r->options_.observer);
   Hook hook(*r);
   std::vector<StateHook*> hooks{&hook};
   if (r->builtins_) hooks.push_back(r->builtins_.get());

@@ -16,7 +16,8 @@ namespace brainvm {
 // the user's observer.
 class RunnerObserver : public RuntimeObserver {
  public:
-  explicit RunnerObserver(RuntimeObserver* next) : next_(next) {}
+  RunnerObserver(Runner& runner, RuntimeObserver* next)
+      : runner_(runner), next_(next) {}
 
   void onFiberSpawned(FiberId id, uint32_t fn) override {
     if (next_) next_->onFiberSpawned(id, fn);
@@ -24,13 +25,12 @@ class RunnerObserver : public RuntimeObserver {
   void onSlice(FiberId id, const RunResult& r) override {
     if (next_) next_->onSlice(id, r);
     // Collect a fiber as soon as its slice ends it, so that the fibers of a
-    // busy tick reuse each other's memory (the runtime allows gc() here:
-    // the scheduler no longer holds the fiber).
-    if (reap && (r.status == RunStatus::Done || r.status == RunStatus::Fault ||
-                 r.status == RunStatus::Cancelled))
-      reap();
+    // busy tick reuse each other's memory (the runtime allows it here: the
+    // scheduler no longer holds the fiber).
+    if (r.status == RunStatus::Done || r.status == RunStatus::Fault ||
+        r.status == RunStatus::Cancelled)
+      runner_.reapEnded();
   }
-  std::function<void()> reap;
   void onHandleSettled(HandleId id, HandleState s) override {
     if (next_) next_->onHandleSettled(id, s);
   }
@@ -39,12 +39,13 @@ class RunnerObserver : public RuntimeObserver {
   }
 
  private:
+  Runner& runner_;
   RuntimeObserver* next_;
 };
 
 // Everything the run loop keeps between ticks.
 struct Runner::State {
-  explicit State(RuntimeObserver* next) : tracker(next) {}
+  State(Runner& runner, RuntimeObserver* next) : tracker(runner, next) {}
   struct Rule {
     uint32_t function;
     std::optional<FiberId> fiber;  // the live run, if any
@@ -53,7 +54,6 @@ struct Runner::State {
   RunnerObserver tracker;
   std::optional<FiberId> entryFiber;
   std::vector<Rule> rules;
-  std::unordered_map<FiberId, size_t> ruleOfFiber;
   // Non-rule fibers in the order they ended; sorted by id in the report.
   std::vector<FiberRecord> records;
   std::vector<PinId> pins;  // values the records hold

@@ -16,7 +16,12 @@ RuntimeImpl::RuntimeImpl(std::shared_ptr<const LoadedProgram> lp,
       program(loaded->program()),
       config(cfg),
       heap(cfg.maxHeapBytes, cfg.maxStringBytes) {
-  outOfMemoryError = permanent.error(ErrorTag::ScriptError, "out of memory");
+  // One out-of-memory error for every runtime: immutable, never freed (and
+  // still reachable, through `arena`).
+  static ConstantArena* const arena = new ConstantArena();
+  static const ErrorObject* const outOfMemory =
+      arena->error(ErrorTag::ScriptError, "out of memory");
+  outOfMemoryError = outOfMemory;
 }
 
 RuntimeImpl::~RuntimeImpl() {
@@ -27,9 +32,13 @@ Status RuntimeImpl::bindImports(const HostRegistry& hosts) {
   if (Status s = checkImports(program, hosts, loaded->options().fileName); !s)
     return s;
   std::vector<uint8_t> intrinsics;
+  imports.reserve(program.hostImports.size());
   for (const HostImport& imp : program.hostImports) {
-    imports.push_back(*hosts.find(imp.name));
-    intrinsics.push_back(imports.back().intrinsic_);
+    const HostFunction& fn = *hosts.find(imp.name);
+    imports.push_back(BoundImport{fn.sync, fn.asyncFn, fn.userData, fn.async,
+                                  fn.intrinsic_});
+    if (fn.owner) importOwners.push_back(fn.owner);
+    intrinsics.push_back(fn.intrinsic_);
   }
   const LoadedProgram::Linked& shared = loaded->linked();
   if (intrinsics == shared.intrinsics) {

@@ -24,6 +24,7 @@
 #include "brainvm/runtime.h"
 #include "brainvm/state.h"
 #include "fiber.h"
+#include "fiber_queue.h"
 #include "fiber_table.h"
 #include "linked_code.h"
 
@@ -45,6 +46,16 @@ struct StateHeader {
 };
 Result<StateHeader> readStateHeader(std::span<const uint8_t> bytes);
 std::string hashText(uint64_t hash);  // 16 hex digits
+
+// A host import bound to its function: what a call needs, in 32 bytes (a
+// game may hold thousands of runtimes); the name is the program's.
+struct BoundImport {
+  SyncHostFn sync = nullptr;
+  AsyncHostFn asyncFn = nullptr;
+  void* userData = nullptr;
+  bool async = false;
+  uint8_t intrinsic = 0;
+};
 
 struct HandleRecord {
   HandleState state = HandleState::Pending;
@@ -72,7 +83,10 @@ class RuntimeImpl {
   void initSharedScope();
 
   // --- fibers (fibers.cpp) and scheduling (scheduler.cpp) ---
-  Result<FiberId> spawn(uint32_t function, std::span<const Value> args);
+  // `rule`: a run of a rule (Runtime::markRule), set before observers hear
+  // of the fiber.
+  Result<FiberId> spawn(uint32_t function, std::span<const Value> args,
+                        bool rule = false);
   bool cancel(FiberId id);
   Fiber* findFiber(FiberId id) const;
   void enqueue(Fiber* f);
@@ -84,6 +98,23 @@ class RuntimeImpl {
   RunResult runSliceWith(Fiber& f, uint32_t budget);
   size_t collectEndedFibers(
       const std::function<void(const FiberView&)>& onEnded);
+  // The same without a std::function (the Runner's path, after every
+  // slice that ends a fiber).
+  template <class Fn>
+  size_t collectEnded(Fn&& onEnded) {
+    size_t removed = 0;
+    // By index: a callback may end more fibers, which then come next.
+    for (size_t i = 0; i < ended.size(); ++i) {
+      const FiberId id = ended[i];
+      Fiber* f = fibers.find(id);
+      if (f == nullptr) continue;
+      onEnded(view(*f));
+      fibers.erase(id);
+      ++removed;
+    }
+    ended.clear();
+    return removed;
+  }
   void faultAll(ErrorTag tag, std::string_view message);
   FiberView view(const Fiber& f) const;
   void endFiber(Fiber& f, FiberState state);
@@ -95,10 +126,10 @@ class RuntimeImpl {
   // is the result. Async: a pending handle is created and `out` is the handle
   // value. Returns false with an error value (with trace) in `out` when the
   // call failed. The fiber's state must be saved.
-  bool callHost(Fiber& f, const HostFunction& h, const Value* args,
+  bool callHost(Fiber& f, uint32_t import, const Value* args,
                 uint32_t argc, uint32_t callSite, uint32_t pc, Value& out);
   // The same with the arguments taken from a map keyed 0, 1, 2, ...
-  bool callHostWithMap(Fiber& f, const HostFunction& h, const Value& map,
+  bool callHostWithMap(Fiber& f, uint32_t import, const Value& map,
                        uint32_t callSite, uint32_t pc, Value& out);
 
   // --- handles (handles.cpp) ---
@@ -174,7 +205,9 @@ class RuntimeImpl {
   const Program& program;  // loaded->program()
   RuntimeConfig config;
   Heap heap;
-  std::vector<HostFunction> imports;  // bound, by import index
+  std::vector<BoundImport> imports;  // by import index
+  // Keep the bound functions' userData alive (std::function forms).
+  std::vector<std::shared_ptr<void>> importOwners;
   // Dense-opcode code of each function: the loaded program's, or ownLinked
   // when this runtime's bindings differ from the built-ins it assumed.
   const LinkedCode* linked = nullptr;
@@ -197,7 +230,7 @@ class RuntimeImpl {
 
   // Fibers and scheduling.
   FiberTable fibers;
-  std::deque<FiberId> runQueue;
+  FiberQueue runQueue;
   std::vector<FiberId> ended;  // ended since the last gc()
   FiberId nextFiberId = 1;
   // Buffers of ended fibers, reused by spawn (bounded; small stacks only).
@@ -226,7 +259,7 @@ class RuntimeImpl {
   uint64_t handlesCreated = 0;
 
   // Permanent fallback values (for when the heap is exhausted).
-  ConstantArena permanent;
+  // One for every runtime (immutable, never freed).
   const ErrorObject* outOfMemoryError = nullptr;
 };
 

@@ -46,20 +46,9 @@ FiberView RuntimeImpl::view(const Fiber& f) const {
 
 size_t RuntimeImpl::collectEndedFibers(
     const std::function<void(const FiberView&)>& onEnded) {
-  size_t removed = 0;
-  std::vector<FiberId> done;
-  done.swap(ended);
-  for (FiberId id : done) {
-    Fiber* f = fibers.find(id);
-    if (f == nullptr) continue;
-    if (onEnded) onEnded(view(*f));
-    fibers.erase(id);
-    ++removed;
-  }
-  // Keep the buffer (fibers ended by the callback are already in `ended`).
-  done.clear();
-  if (ended.empty()) ended.swap(done);
-  return removed;
+  return collectEnded([&](const FiberView& v) {
+    if (onEnded) onEnded(v);
+  });
 }
 
 void RuntimeImpl::faultAll(ErrorTag tag, std::string_view message) {

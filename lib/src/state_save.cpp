@@ -200,7 +200,7 @@ Result<std::vector<uint8_t>> RuntimeImpl::saveState(
         w.value(f->vars[i]);
   }
   w.u64(runQueue.size());
-  for (FiberId id : runQueue) w.u64(id);
+  runQueue.forEach([&](FiberId id) { w.u64(id); });
   w.u64(ended.size());
   for (FiberId id : ended) w.u64(id);
   w.endSection();

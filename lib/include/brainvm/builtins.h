@@ -46,7 +46,10 @@ class BuiltinHost : public StateHook {
   BuiltinHost(const BuiltinHost&) = delete;
   BuiltinHost& operator=(const BuiltinHost&) = delete;
 
-  Status registerInto(HostRegistry& registry);
+  // Registers the library's functions (only those `onlyImportsOf`
+  // imports, when given: creating thousands of runtimes of one program).
+  Status registerInto(HostRegistry& registry,
+                      const Program* onlyImportsOf = nullptr);
 
   // Settles the timers due at `tick` (in due order, then creation order).
   void completeTimersDue(Runtime& rt, uint64_t tick);

@@ -144,6 +144,10 @@ class Runner {
   Runner();
   Status spawnRule(size_t index);
   void attachState();
+  friend class RunnerObserver;
+  // Records and forgets the fibers that ended (after each slice that ends
+  // one, and after the tick).
+  void reapEnded();
   void recordEnded(const FiberView& v);
   Value keep(const Value& v);
   struct State;

@@ -254,6 +254,9 @@ class Runtime {
   std::optional<Value> lookupVariable(FiberId id, std::string_view name) const;
 
  private:
+  // The run loop spawns and collects its rules' fibers through the
+  // runtime's internals (the busiest path of a game's brains).
+  friend class Runner;
   explicit Runtime(std::unique_ptr<RuntimeImpl> impl);
   std::unique_ptr<RuntimeImpl> impl_;
 };
