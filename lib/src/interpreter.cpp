@@ -461,7 +461,8 @@ dispatch_op:
     DISPATCH();
   }
   CASE(Call) {
-    [[maybe_unused]] const uint32_t callAt = fnOff + PC();
+    [[maybe_unused]] uint32_t callAt = 0;
+    if constexpr (kInstrumented) callAt = fnOff + PC();
     const uint32_t callee = static_cast<uint32_t>(ip->a);
     const Function& target = program.functions[callee];
     const uint32_t argc = static_cast<uint32_t>(ip->b);
