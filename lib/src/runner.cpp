@@ -113,6 +113,8 @@ Result<std::unique_ptr<Runner>> Runner::create(
   if (!rt) return rt.takeError();
   r->runtime_ = std::move(rt.value());
   r->options_ = std::move(options);
+  // The runtime holds what it bound; the registry is not needed any more.
+  r->options_.hosts = HostRegistry{};
   r->attachState();
   return r;
 }

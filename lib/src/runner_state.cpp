@@ -182,6 +182,7 @@ Result<std::unique_ptr<Runner>> Runner::restoreState(
   if (!rt) return rt.takeError();
   r->runtime_ = std::move(rt.value());
   r->options_.runtime = r->runtime_->config();
+  r->options_.hosts = HostRegistry{};
   r->attachState();
   return r;
 }
