@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cmd_test.h"
+#include "dap_server.h"
 #include "debug_console.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -50,6 +51,7 @@ int cliMain(int argc, char** argv) {
   addRunCommand(app, exitCode);
   addTestCommand(app, exitCode);
   addDebugCommand(app, exitCode);
+  addDapCommand(app, exitCode);
 
   try {
     app.parse(argc, argv);
