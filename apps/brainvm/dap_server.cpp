@@ -304,12 +304,13 @@ class Server : public DebugFrontEnd {
     if (c == "continue" || c == "next" || c == "stepIn" || c == "stepOut")
       return resume(c, a);
     if (c == "terminate") {
-      if (phase_ == Phase::Loaded) {  // never started
+      if (phase_ == Phase::Running || phase_ == Phase::Stopped) {
+        flow_ = Flow::End;  // the run ends: exited, terminated
+      } else {
+        // Not running (any more): the client may wait for this event.
         setPhase(Phase::Ended);
         after_.push_back(dap::event("terminated"));
       }
-      if (phase_ == Phase::Running || phase_ == Phase::Stopped)
-        flow_ = Flow::End;
       return Json::object();
     }
     if (c == "disconnect") {

@@ -188,6 +188,10 @@ describe('brainvm dap: a session on calls.bvasm', () => {
     assert.deepStrictEqual(started, [['started', 1], ['exited', 1]]);
     assert.deepStrictEqual((await dc.threadsRequest()).body.threads, []);
     await assert.rejects(dc.stackTraceRequest({ threadId: 1 }), /not stopped/);
+    // A client that asks to terminate now still hears `terminated`.
+    const again = dc.waitForEvent('terminated');
+    await dc.terminateRequest();
+    await again;
   });
 
   it('terminates a stopped program on request', async () => {
