@@ -18,6 +18,9 @@ describe('brainvm dap: errors', () => {
     assert.strictEqual(stop.reason, 'exception');
     assert.strictEqual(stop.text, 'HostError: division by zero');
     assert.strictEqual(stop.threadId, 1);
+    // The faulting fiber is still there to inspect.
+    assert.deepStrictEqual((await dc.threadsRequest()).body.threads,
+      [{ id: 1, name: 'fiber 1 (main)' }]);
     const stack = await frames(dc, 1);
     assert.deepStrictEqual(stack.map((f) => [f.name, f.line]), [['divide', 7], ['main', 24]]);
     const info = (await dc.exceptionInfoRequest({ threadId: 1 })).body;
