@@ -4,8 +4,12 @@
 'use strict';
 const { describe, it, beforeEach, afterEach } = require('node:test');
 const assert = require('node:assert');
+const cp = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const {
-  program, startClient, launch, resume, frames, where, vars, scopes, printed, runsToEnd,
+  BRAINVM, program, startClient, launch, resume, frames, where, vars, scopes, printed, runsToEnd,
 } = require('./support');
 
 const CALLS = program('calls.bvasm');
@@ -204,6 +208,53 @@ describe('brainvm dap: a session on calls.bvasm', () => {
   });
 });
 
+describe('brainvm dap: images', () => {
+  let dc, dir;
+  beforeEach(async () => {
+    dc = await startClient();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brainvm-dap-'));
+  });
+  afterEach(async () => {
+    await dc.stop();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  const asm = (...args) => {
+    const r = cp.spawnSync(BRAINVM, ['asm', CALLS, ...args]);
+    assert.strictEqual(r.status, 0, r.stderr.toString());
+  };
+
+  it('debugs an image with its source by the debug info', async () => {
+    const image = path.join(dir, 'calls.bvm');
+    asm('-o', image);
+    const { stop } = await launch(dc, { program: image }, { functions: ['square'] });
+    const [top] = await frames(dc, stop.threadId);
+    assert.deepStrictEqual([top.name, top.line, top.source.path], ['square', 8, CALLS]);
+  });
+
+  it('debugs a stripped image by function and instruction', async () => {
+    const image = path.join(dir, 'stripped.bvm');
+    asm('--strip', '-o', image);
+    const { stop, responses } = await launch(dc, { program: image },
+      { lines: [8], functions: ['square'] });
+    assert.strictEqual(responses.lines.body.breakpoints[0].verified, false);
+    assert.match(responses.lines.body.breakpoints[0].message, /no debug info/);
+    assert.strictEqual(stop.reason, 'function breakpoint');
+    const [top] = await frames(dc, stop.threadId);
+    assert.strictEqual(top.name, 'square');
+    assert.strictEqual(top.line, 0);
+    assert.strictEqual(top.source, undefined);
+    const [ins] = (await dc.disassembleRequest({
+      memoryReference: top.instructionPointerReference, instructionCount: 1,
+    })).body.instructions;
+    assert.deepStrictEqual([ins.instruction, ins.symbol, ins.line], ['load_local 0', 'square', undefined]);
+    // Steps go by instruction there.
+    await resume(dc, 'next', stop.threadId);
+    assert.strictEqual(Number((await frames(dc, stop.threadId))[0].instructionPointerReference),
+      Number(top.instructionPointerReference) + 1);
+  });
+});
+
 describe('brainvm dap: launch problems and bad requests', () => {
   let dc;
   beforeEach(async () => { dc = await startClient(); await dc.initializeRequest(); });
@@ -215,7 +266,7 @@ describe('brainvm dap: launch problems and bad requests', () => {
   });
 
   it('fails a launch whose program does not assemble, with the diagnostics', async () => {
-    const bad = require('node:path').join(__dirname, '..', '..', 'samples', 'asm_error.bvasm');
+    const bad = path.join(__dirname, '..', '..', 'samples', 'asm_error.bvasm');
     const output = dc.waitForEvent('output');
     await assert.rejects(dc.launchRequest({ program: bad }), /asm_error\.bvasm:\d+:\d+: error: /);
     assert.strictEqual((await output).body.category, 'stderr');
