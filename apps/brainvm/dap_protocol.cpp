@@ -24,8 +24,10 @@ bool sameIgnoringCase(std::string_view a, std::string_view b) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -37,8 +39,10 @@ int nesting(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (inString) {
-      if (c == '\\') ++i;
-      else if (c == '"') inString = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
     } else if (c == '"') {
       inString = true;
     } else if (c == '[' || c == '{') {
@@ -54,7 +58,9 @@ bool present(const Json& args, const char* key) {
   return args.is_object() && args.contains(key) && !args[key].is_null();
 }
 
-[[noreturn]] void fail(const std::string& message) { throw RequestError(message); }
+[[noreturn]] void fail(const std::string& message) {
+  throw RequestError(message);
+}
 
 std::optional<int64_t> asInteger(const Json& v) {
   if (v.is_number_integer() && !v.is_number_unsigned()) return v.get<int64_t>();
@@ -151,8 +157,10 @@ FrameParser::Result FrameParser::next(std::string& body, std::string& error) {
       size_t n = 0;
       bool ok = !value.empty() && value.size() <= 12;
       for (char c : value) {
-        if (c < '0' || c > '9') ok = false;
-        else if (ok) n = n * 10 + static_cast<size_t>(c - '0');
+        if (c < '0' || c > '9')
+          ok = false;
+        else if (ok)
+          n = n * 10 + static_cast<size_t>(c - '0');
       }
       if (!ok || n > kMaxBody) {
         bad = "bad Content-Length '" + std::string(value.substr(0, 40)) + "'";
@@ -181,7 +189,8 @@ std::string frame(const Json& message) {
   return "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-// --- messages ------------------------------------------------------------------
+// --- messages
+// ------------------------------------------------------------------
 
 Incoming parseMessage(std::string_view body) {
   Incoming in;
@@ -205,10 +214,11 @@ Incoming parseMessage(std::string_view body) {
     in.command = j["command"].get<std::string>();
   const Json* type = j.contains("type") ? &j["type"] : nullptr;
   if (!type || !type->is_string() || type->get<std::string>() != "request") {
-    in.error = "not a request (type " +
-               (type ? type->dump(-1, ' ', false, Json::error_handler_t::replace)
-                     : std::string("missing")) +
-               ")";
+    in.error =
+        "not a request (type " +
+        (type ? type->dump(-1, ' ', false, Json::error_handler_t::replace)
+              : std::string("missing")) +
+        ")";
     in.seq = 0;  // nothing to answer
     return in;
   }
@@ -235,28 +245,31 @@ Incoming parseMessage(std::string_view body) {
 }
 
 Json response(const Request& request, Json body) {
-  return Json{{"type", "response"},  {"request_seq", request.seq},
-              {"success", true},     {"command", request.command},
+  return Json{{"type", "response"},
+              {"request_seq", request.seq},
+              {"success", true},
+              {"command", request.command},
               {"body", std::move(body)}};
 }
 
 Json errorResponse(int64_t requestSeq, const std::string& command,
                    const std::string& message) {
-  return Json{{"type", "response"},
-              {"request_seq", requestSeq},
-              {"success", false},
-              {"command", command},
-              {"message", message},
-              {"body",
-               {{"error",
-                 {{"id", 1}, {"format", message}, {"showUser", true}}}}}};
+  return Json{
+      {"type", "response"},
+      {"request_seq", requestSeq},
+      {"success", false},
+      {"command", command},
+      {"message", message},
+      {"body",
+       {{"error", {{"id", 1}, {"format", message}, {"showUser", true}}}}}};
 }
 
 Json event(const std::string& name, Json body) {
   return Json{{"type", "event"}, {"event", name}, {"body", std::move(body)}};
 }
 
-// --- arguments ---------------------------------------------------------------------
+// --- arguments
+// ---------------------------------------------------------------------
 
 int64_t intField(const Json& args, const char* key, int64_t fallback,
                  int64_t min, int64_t max) {
@@ -292,20 +305,26 @@ LaunchArguments parseLaunch(const Json& args) {
       "program", "ticks", "budget", "maxFibersPerTick", "dt",     "seed",
       "vars",    "env",   "entry",  "stopOnEntry",      "noDebug"};
   // What VS Code and other clients add to every configuration.
-  static const std::set<std::string> kClients = {
-      "type", "request", "name", "presentation", "preLaunchTask",
-      "postDebugTask", "internalConsoleOptions", "debugServer",
-      "suppressMultipleSessionUI", "suppressDebugToolbar",
-      "suppressDebugStatusbar", "suppressDebugView"};
+  static const std::set<std::string> kClients = {"type",
+                                                 "request",
+                                                 "name",
+                                                 "presentation",
+                                                 "preLaunchTask",
+                                                 "postDebugTask",
+                                                 "internalConsoleOptions",
+                                                 "debugServer",
+                                                 "suppressMultipleSessionUI",
+                                                 "suppressDebugToolbar",
+                                                 "suppressDebugStatusbar",
+                                                 "suppressDebugView"};
   LaunchArguments out;
   out.program = stringField(args, "program", std::nullopt);
   if (out.program.empty())
     fail("'program' is required: the .bvasm or .bvm file to debug");
   auto number = [&](const char* key, int64_t min, int64_t max) {
-    return present(args, key)
-               ? std::optional<uint64_t>(
-                     static_cast<uint64_t>(intField(args, key, 0, min, max)))
-               : std::nullopt;
+    return present(args, key) ? std::optional<uint64_t>(static_cast<uint64_t>(
+                                    intField(args, key, 0, min, max)))
+                              : std::nullopt;
   };
   out.ticks = number("ticks", 1, INT64_MAX);
   out.budget = number("budget", 1, UINT32_MAX);
@@ -395,9 +414,12 @@ VariablesArguments parseVariables(const Json& args) {
   VariablesArguments out;
   out.reference = requiredInt(args, "variablesReference", 0, INT32_MAX);
   const std::string filter = stringField(args, "filter", "");
-  if (filter == "indexed") out.filter = VariablesArguments::Filter::Indexed;
-  else if (filter == "named") out.filter = VariablesArguments::Filter::Named;
-  else if (!filter.empty()) fail("'filter' must be \"indexed\" or \"named\"");
+  if (filter == "indexed")
+    out.filter = VariablesArguments::Filter::Indexed;
+  else if (filter == "named")
+    out.filter = VariablesArguments::Filter::Named;
+  else if (!filter.empty())
+    fail("'filter' must be \"indexed\" or \"named\"");
   out.start = intField(args, "start", 0, 0, INT32_MAX);
   out.count = intField(args, "count", 0, 0, INT32_MAX);
   return out;
@@ -414,18 +436,21 @@ EvaluateArguments parseEvaluate(const Json& args) {
 DisassembleArguments parseDisassemble(const Json& args) {
   const std::string ref = stringField(args, "memoryReference", std::nullopt);
   // A decimal (or 0x hexadecimal) instruction index.
-  const bool hex = ref.size() > 2 && ref[0] == '0' && (ref[1] == 'x' || ref[1] == 'X');
+  const bool hex =
+      ref.size() > 2 && ref[0] == '0' && (ref[1] == 'x' || ref[1] == 'X');
   const size_t from = hex ? 2 : 0;
   int64_t base = 0;
   bool ok = ref.size() > from && ref.size() - from <= 15;
   for (size_t i = from; ok && i < ref.size(); ++i) {
     const char c = ref[i];
-    int digit = c >= '0' && c <= '9' ? c - '0'
+    int digit = c >= '0' && c <= '9'          ? c - '0'
                 : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
                 : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
                                               : -1;
-    if (digit < 0) ok = false;
-    else base = base * (hex ? 16 : 10) + digit;
+    if (digit < 0)
+      ok = false;
+    else
+      base = base * (hex ? 16 : 10) + digit;
   }
   if (!ok || base > kMaxAddress)
     fail("'memoryReference' is not an instruction address: '" +

@@ -24,8 +24,8 @@ using Json = nlohmann::json;
 // parsing goes on after it.
 class FrameParser {
  public:
-  static constexpr size_t kMaxHeader = 8192;       // bytes of one header block
-  static constexpr size_t kMaxBody = 64u << 20;    // bytes of one message
+  static constexpr size_t kMaxHeader = 8192;     // bytes of one header block
+  static constexpr size_t kMaxBody = 64u << 20;  // bytes of one message
 
   void append(std::string_view bytes);
 
@@ -36,8 +36,8 @@ class FrameParser {
 
  private:
   std::string buffer_;
-  size_t pos_ = 0;                     // bytes of buffer_ consumed
-  std::optional<size_t> bodyLength_;   // set while waiting for a body
+  size_t pos_ = 0;                    // bytes of buffer_ consumed
+  std::optional<size_t> bodyLength_;  // set while waiting for a body
 };
 
 // A message framed for the wire. Strings that are not valid UTF-8 (a
@@ -84,8 +84,8 @@ struct LaunchArguments {
   std::vector<std::string> vars, env;  // NAME=JSON, sorted by NAME
   std::string entry;
   bool stopOnEntry = false;
-  bool noDebug = false;                // "Run Without Debugging"
-  std::vector<std::string> unknown;    // attributes that are not ours
+  bool noDebug = false;              // "Run Without Debugging"
+  std::vector<std::string> unknown;  // attributes that are not ours
 };
 LaunchArguments parseLaunch(const Json& args);
 

@@ -144,27 +144,27 @@ class Channel {
 };
 
 Json capabilities() {
-  return Json{
-      {"supportsConfigurationDoneRequest", true},
-      {"supportsFunctionBreakpoints", true},
-      {"supportsEvaluateForHovers", true},
-      {"supportsSteppingGranularity", true},
-      {"supportsDisassembleRequest", true},
-      {"supportsTerminateRequest", true},
-      {"supportsExceptionInfoRequest", true},
-      {"supportsDelayedStackTraceLoading", true},
-      {"exceptionBreakpointFilters",
-       Json::array(
-           {{{"filter", "uncaught"},
-             {"label", "Uncaught errors"},
-             {"description", "Stop when an error is thrown that nothing "
-                             "catches (the fiber faults)"},
-             {"default", true}},
-            {{"filter", "all"},
-             {"label", "All errors"},
-             {"description", "Stop whenever an error is thrown, caught or "
-                             "not"},
-             {"default", false}}})}};
+  return Json{{"supportsConfigurationDoneRequest", true},
+              {"supportsFunctionBreakpoints", true},
+              {"supportsEvaluateForHovers", true},
+              {"supportsSteppingGranularity", true},
+              {"supportsDisassembleRequest", true},
+              {"supportsTerminateRequest", true},
+              {"supportsExceptionInfoRequest", true},
+              {"supportsDelayedStackTraceLoading", true},
+              {"exceptionBreakpointFilters",
+               Json::array({{{"filter", "uncaught"},
+                             {"label", "Uncaught errors"},
+                             {"description",
+                              "Stop when an error is thrown that nothing "
+                              "catches (the fiber faults)"},
+                             {"default", true}},
+                            {{"filter", "all"},
+                             {"label", "All errors"},
+                             {"description",
+                              "Stop whenever an error is thrown, caught or "
+                              "not"},
+                             {"default", false}}})}};
 }
 
 std::string firstLine(const std::string& text) {
@@ -178,7 +178,7 @@ struct ClientBreakpoint {
   std::string function;   // function breakpoints
   uint32_t engineId = 0;  // 0 when not set
   uint32_t engineLine = 0;
-  std::string message;    // why it is not set
+  std::string message;  // why it is not set
 };
 
 class Server : public DebugFrontEnd {
@@ -202,8 +202,10 @@ class Server : public DebugFrontEnd {
     std::lock_guard<std::mutex> lock(phaseMutex_);
     try {
       dap::parseStep(r.arguments);
-      if (phase_ == Phase::Running) session_->requestPause();
-      else if (phase_ != Phase::Stopped) throw RequestError("the program is not running");
+      if (phase_ == Phase::Running)
+        session_->requestPause();
+      else if (phase_ != Phase::Stopped)
+        throw RequestError("the program is not running");
       ch_.send(dap::response(r));
     } catch (const RequestError& e) {
       ch_.send(dap::errorResponse(r.seq, r.command, e.what()));
@@ -320,8 +322,7 @@ class Server : public DebugFrontEnd {
     }
     if (c == "attach")
       throw RequestError("brainvm dap cannot attach: use a launch request");
-    throw RequestError("brainvm dap does not support the '" + c +
-                       "' request");
+    throw RequestError("brainvm dap does not support the '" + c + "' request");
   }
 
   // --- set-up ---
@@ -353,9 +354,9 @@ class Server : public DebugFrontEnd {
         ch_.send(dap::event("output",
                             {{"category", "stderr"}, {"output", diagnostics}}));
       throw RequestError("cannot launch " + a.program + ": " +
-                         (diagnostics.empty() ? "exit code " +
-                                                    std::to_string(exitCode)
-                                              : firstLine(diagnostics)));
+                         (diagnostics.empty()
+                              ? "exit code " + std::to_string(exitCode)
+                              : firstLine(diagnostics)));
     }
     for (const std::string& key : a.unknown)
       console("brainvm: unknown launch attribute '" + key + "' ignored\n");
@@ -387,16 +388,18 @@ class Server : public DebugFrontEnd {
     const fs::path named = session_->sourcePath();
     const fs::path dir = fs::absolute(programPath).parent_path();
     std::error_code ec;
-    for (const fs::path& p : {fs::absolute(named), dir / named,
-                              dir / named.filename()})
+    for (const fs::path& p :
+         {fs::absolute(named), dir / named, dir / named.filename()})
       if (fs::is_regular_file(p, ec)) return p.lexically_normal().string();
     return "";
   }
 
   void applyExceptionStops() {
     if (!session_) return;
-    if (noDebug_) session_->setExceptionStops(false, false);
-    else session_->setExceptionStops(stopUncaught_ || stopAll_, stopAll_);
+    if (noDebug_)
+      session_->setExceptionStops(false, false);
+    else
+      session_->setExceptionStops(stopUncaught_ || stopAll_, stopAll_);
   }
 
   // --- breakpoints ---
@@ -566,7 +569,8 @@ class Server : public DebugFrontEnd {
   void requireStopped() const {
     if (phase_ == Phase::Running)
       throw RequestError("the program is running: pause it first");
-    if (phase_ != Phase::Stopped) throw RequestError("the program is not stopped");
+    if (phase_ != Phase::Stopped)
+      throw RequestError("the program is not stopped");
   }
 
   Json resume(const std::string& command, const Json& args) {
@@ -580,10 +584,10 @@ class Server : public DebugFrontEnd {
           throw RequestError("no live fiber " + std::to_string(a.threadId));
         session_->stepFiber(static_cast<FiberId>(a.threadId));
       }
-      resume_ = command == "stepOut"     ? Resume::StepOut
-                : a.instruction          ? Resume::StepInstruction
-                : command == "stepIn"    ? Resume::StepIn
-                                         : Resume::StepOver;
+      resume_ = command == "stepOut"  ? Resume::StepOut
+                : a.instruction       ? Resume::StepInstruction
+                : command == "stepIn" ? Resume::StepIn
+                                      : Resume::StepOver;
     }
     flow_ = Flow::Resume;
     return command == "continue" ? Json{{"allThreadsContinued", true}}
@@ -603,7 +607,8 @@ class Server : public DebugFrontEnd {
 
   int64_t frameId(FiberId fiber, size_t frame) {
     const auto key = std::make_pair(fiber, frame);
-    if (auto it = frameById_.find(key); it != frameById_.end()) return it->second;
+    if (auto it = frameById_.find(key); it != frameById_.end())
+      return it->second;
     frameIds_.push_back(key);
     const auto id = static_cast<int64_t>(frameIds_.size());
     frameById_.emplace(key, id);
@@ -624,10 +629,11 @@ class Server : public DebugFrontEnd {
     if (stack.empty())
       throw RequestError("no live fiber " + std::to_string(a.threadId));
     Json frames = Json::array();
-    const size_t end = a.levels > 0 ? static_cast<size_t>(a.startFrame + a.levels)
-                                    : stack.size();
-    for (size_t i = static_cast<size_t>(a.startFrame); i < stack.size() && i < end;
-         ++i) {
+    const size_t end = a.levels > 0
+                           ? static_cast<size_t>(a.startFrame + a.levels)
+                           : stack.size();
+    for (size_t i = static_cast<size_t>(a.startFrame);
+         i < stack.size() && i < end; ++i) {
       const FrameInfo& fr = stack[i];
       Json f = {{"id", frameId(fiber, i)},
                 {"name", session_->functionName(fr.function)},
@@ -656,7 +662,8 @@ class Server : public DebugFrontEnd {
                   {"namedVariables", count},
                   {"expensive", false}};
     };
-    Json locals = scope("Locals", S::Locals, session_->locals(fiber, frame).size());
+    Json locals =
+        scope("Locals", S::Locals, session_->locals(fiber, frame).size());
     locals["presentationHint"] = "locals";
     return Json{
         {"scopes",
@@ -698,9 +705,10 @@ class Server : public DebugFrontEnd {
       if (a.filter == dap::VariablesArguments::Filter::Indexed) named.clear();
       // Pages, as for containers.
       const size_t from = std::min(named.size(), static_cast<size_t>(a.start));
-      const size_t to = a.count > 0 ? std::min(named.size(),
-                                               from + static_cast<size_t>(a.count))
-                                    : named.size();
+      const size_t to =
+          a.count > 0
+              ? std::min(named.size(), from + static_cast<size_t>(a.count))
+              : named.size();
       named = {named.begin() + static_cast<ptrdiff_t>(from),
                named.begin() + static_cast<ptrdiff_t>(to)};
     }
@@ -716,9 +724,11 @@ class Server : public DebugFrontEnd {
   Json evaluate(const Json& args) {
     dap::EvaluateArguments a = dap::parseEvaluate(args);
     std::string_view name = a.expression;
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front())))
+    while (!name.empty() &&
+           std::isspace(static_cast<unsigned char>(name.front())))
       name.remove_prefix(1);
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
+    while (!name.empty() &&
+           std::isspace(static_cast<unsigned char>(name.back())))
       name.remove_suffix(1);
     if (phase_ == Phase::Idle) throw RequestError("no program is launched");
     if (phase_ == Phase::Running)
@@ -776,7 +786,8 @@ class Server : public DebugFrontEnd {
         ins["presentationHint"] = "invalid";
       } else {
         const auto flat = static_cast<uint32_t>(at);
-        while (f + 1 < index_->functions() && index_->offset(f + 1) <= flat) ++f;
+        while (f + 1 < index_->functions() && index_->offset(f + 1) <= flat)
+          ++f;
         while (f > 0 && index_->offset(f) > flat) --f;
         const uint32_t pc = flat - index_->offset(f);
         ins["instruction"] = session_->instructionText(f, pc);
@@ -799,11 +810,10 @@ class Server : public DebugFrontEnd {
     setPhase(Phase::Ended);
     if (disconnected_) return;
     RunReport r = session_->report();
-    std::string summary = "[program ended: status " +
-                          std::string(runOutcomeName(r.status)) + ", " +
-                          std::to_string(r.ticks) + " tick" +
-                          (r.ticks == 1 ? "" : "s") + ", exit code " +
-                          std::to_string(exitCode) + "]\n";
+    std::string summary =
+        "[program ended: status " + std::string(runOutcomeName(r.status)) +
+        ", " + std::to_string(r.ticks) + " tick" + (r.ticks == 1 ? "" : "s") +
+        ", exit code " + std::to_string(exitCode) + "]\n";
     if (r.result) summary += "result: " + toDisplayString(*r.result) + "\n";
     for (const FiberRecord& fr : r.fibers)
       if (fr.state == FiberState::Fault && fr.error)

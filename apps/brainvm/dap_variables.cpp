@@ -114,7 +114,8 @@ std::vector<std::pair<std::string, Value>> children(
   using Filter = VariablesArguments::Filter;
   std::vector<std::pair<std::string, Value>> out;
   const uint64_t first = static_cast<uint64_t>(start);
-  const uint64_t end = count > 0 ? first + static_cast<uint64_t>(count) : UINT64_MAX;
+  const uint64_t end =
+      count > 0 ? first + static_cast<uint64_t>(count) : UINT64_MAX;
   uint64_t i = 0;
   auto add = [&](std::string name, const Value& x) {
     if (i >= first && i < end) out.emplace_back(std::move(name), x);
@@ -122,7 +123,8 @@ std::vector<std::pair<std::string, Value>> children(
   };
   if (v.isList() && filter != Filter::Named) {
     const ListObject* l = v.asList();
-    for (uint32_t k = static_cast<uint32_t>(std::min<uint64_t>(first, l->size()));
+    for (uint32_t k =
+             static_cast<uint32_t>(std::min<uint64_t>(first, l->size()));
          k < l->size() && k < end; ++k)
       out.emplace_back("[" + std::to_string(k) + "]", l->at(k));
   } else if (v.isMap() && filter != Filter::Indexed) {
