@@ -386,10 +386,10 @@ class Server : public DebugFrontEnd {
   std::string findSource(const std::string& programPath) const {
     if (!session_->program().hasDebugInfo) return "";
     const fs::path named = session_->sourcePath();
-    const fs::path dir = fs::absolute(programPath).parent_path();
     std::error_code ec;
+    const fs::path dir = fs::absolute(programPath, ec).parent_path();
     for (const fs::path& p :
-         {fs::absolute(named), dir / named, dir / named.filename()})
+         {fs::absolute(named, ec), dir / named, dir / named.filename()})
       if (fs::is_regular_file(p, ec)) return p.lexically_normal().string();
     return "";
   }
@@ -428,8 +428,11 @@ class Server : public DebugFrontEnd {
     } else if (noDebug_) {
       b.message = "running without debugging";
     } else if (!isProgramSource(path)) {
-      b.message = programSource_.empty()
-                      ? "the program has no source (no debug info)"
+      b.message = !session_->program().hasDebugInfo
+                      ? "the program has no debug info: break at a function"
+                  : programSource_.empty()
+                      ? "the program's source " + session_->sourcePath() +
+                            " is not found"
                       : "not the program's source (" + programSource_ + ")";
     } else if (engineLine(b.line) < 1) {
       b.message = "no code at line " + std::to_string(b.line);

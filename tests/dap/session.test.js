@@ -232,6 +232,23 @@ describe('brainvm dap: images', () => {
     assert.deepStrictEqual([top.name, top.line, top.source.path], ['square', 8, CALLS]);
   });
 
+  it('debugs an image whose source is gone: lines, no source', async () => {
+    const copy = path.join(dir, 'gone.bvasm');
+    fs.copyFileSync(CALLS, copy);
+    const image = path.join(dir, 'gone.bvm');
+    const r = cp.spawnSync(BRAINVM, ['asm', copy, '-o', image]);
+    assert.strictEqual(r.status, 0, r.stderr.toString());
+    fs.rmSync(copy);
+    const { stop, responses } = await launch(dc, { program: image },
+      { lines: [8], functions: ['square'] });
+    // Lines cannot be placed without the source; functions can, with their line.
+    assert.strictEqual(responses.lines.body.breakpoints[0].verified, false);
+    assert.match(responses.lines.body.breakpoints[0].message, /gone\.bvasm is not found/);
+    assert.strictEqual(responses.functions.body.breakpoints[0].line, 8);
+    const [top] = await frames(dc, stop.threadId);
+    assert.deepStrictEqual([top.name, top.line, top.source], ['square', 0, undefined]);
+  });
+
   it('debugs a stripped image by function and instruction', async () => {
     const image = path.join(dir, 'stripped.bvm');
     asm('--strip', '-o', image);
