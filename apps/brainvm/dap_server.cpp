@@ -187,7 +187,7 @@ class Server : public DebugFrontEnd {
 
   int serve() {
     for (;;) {
-      if (configured_ && phase_ == Phase::Loaded) runProgram();
+      if (phase_ == Phase::Running && !started_) runProgram();
       if (disconnected_) return 0;
       Request r;
       if (ch_.next(r, /*wait=*/true) == Channel::Got::End) return 0;
@@ -294,6 +294,9 @@ class Server : public DebugFrontEnd {
     if (c == "setExceptionBreakpoints") return setExceptionBreakpoints(a);
     if (c == "configurationDone") {
       configured_ = true;
+      // Running from now on (the run starts right after this answer), so
+      // that a `pause` that follows at once is taken.
+      if (phase_ == Phase::Loaded) setPhase(Phase::Running);
       return Json::object();
     }
     if (c == "threads") return threads();
@@ -306,7 +309,7 @@ class Server : public DebugFrontEnd {
     if (c == "continue" || c == "next" || c == "stepIn" || c == "stepOut")
       return resume(c, a);
     if (c == "terminate") {
-      if (phase_ == Phase::Running || phase_ == Phase::Stopped) {
+      if (started_ && (phase_ == Phase::Running || phase_ == Phase::Stopped)) {
         flow_ = Flow::End;  // the run ends: exited, terminated
       } else {
         // Not running (any more): the client may wait for this event.
@@ -376,7 +379,7 @@ class Server : public DebugFrontEnd {
       placeFunction(b);
       after_.push_back(breakpointEvent(b, nullptr));
     }
-    setPhase(Phase::Loaded);
+    setPhase(configured_ ? Phase::Running : Phase::Loaded);
     after_.push_back(dap::event("initialized"));
     return Json::object();
   }
@@ -808,7 +811,7 @@ class Server : public DebugFrontEnd {
 
   // --- the run ---
   void runProgram() {
-    setPhase(Phase::Running);
+    started_ = true;
     const int exitCode = session_->run(*this);
     setPhase(Phase::Ended);
     if (disconnected_) return;
@@ -838,7 +841,8 @@ class Server : public DebugFrontEnd {
   std::unique_ptr<CodeIndex> index_;
   std::string programSource_;
   bool linesStartAt1_ = true, columnsStartAt1_ = true;
-  bool configured_ = false, disconnected_ = false, noDebug_ = false;
+  bool configured_ = false, started_ = false, disconnected_ = false,
+       noDebug_ = false;
   bool stopUncaught_ = true, stopAll_ = false;
   Flow flow_ = Flow::Stay;
   Resume resume_ = Resume::Continue;
