@@ -1,25 +1,16 @@
 #include "dap_server.h"
 
-#include <poll.h>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <cctype>
-#include <cerrno>
-#include <condition_variable>
 #include <csignal>
-#include <deque>
 #include <filesystem>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "brainvm/builtins.h"
 #include "brainvm/objects.h"
+#include "dap_channel.h"
 #include "dap_protocol.h"
 #include "dap_variables.h"
 #include "debug_session.h"
@@ -28,120 +19,11 @@ namespace brainvm::cli {
 
 namespace {
 
+using dap::Channel;
 using dap::Json;
 using dap::Request;
 using dap::RequestError;
 namespace fs = std::filesystem;
-
-// The wire. A reader thread parses stdin into requests on a queue (a
-// `pause` can be taken there at once, while the VM runs); writes from any
-// thread are serialized, one whole message at a time.
-class Channel {
- public:
-  Channel(int in, int out) : in_(in), out_(out) {}
-  ~Channel() { stop(); }
-
-  // Ends the reader thread (within its poll interval).
-  void stop() {
-    stop_ = true;
-    if (reader_.joinable()) reader_.join();
-  }
-
-  // `intercept` sees each request on the reader thread first: true when it
-  // answered it.
-  void start(std::function<bool(const Request&)> intercept) {
-    intercept_ = std::move(intercept);
-    reader_ = std::thread([this] { readLoop(); });
-  }
-
-  bool send(Json message) {
-    std::lock_guard<std::mutex> lock(writeMutex_);
-    if (broken_) return false;
-    message["seq"] = nextSeq_++;
-    const std::string data = dap::frame(message);
-    for (size_t done = 0; done < data.size();) {
-      const ssize_t n = ::write(out_, data.data() + done, data.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        spdlog::warn("dap: cannot write to the client: stopping");
-        broken_ = true;
-        std::lock_guard<std::mutex> q(queueMutex_);
-        queueChanged_.notify_all();
-        return false;
-      }
-      done += static_cast<size_t>(n);
-    }
-    return true;
-  }
-
-  enum class Got { Request, Nothing, End };
-  // The next request; with `wait`, blocks until there is one or the input
-  // ended (End).
-  Got next(Request& out, bool wait) {
-    std::unique_lock<std::mutex> lock(queueMutex_);
-    if (wait)
-      queueChanged_.wait(lock,
-                         [&] { return !queue_.empty() || ended_ || broken_; });
-    if (!queue_.empty()) {
-      out = std::move(queue_.front());
-      queue_.pop_front();
-      return Got::Request;
-    }
-    return ended_ || broken_ ? Got::End : Got::Nothing;
-  }
-
- private:
-  void readLoop() {
-    dap::FrameParser parser;
-    std::string body, error;
-    char buf[65536];
-    while (!stop_) {
-      pollfd p{in_, POLLIN, 0};
-      const int r = ::poll(&p, 1, 100);  // wakes up to see stop_
-      if (r < 0 && errno != EINTR) break;
-      if (r <= 0) continue;
-      const ssize_t n = ::read(in_, buf, sizeof buf);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (n <= 0) break;
-      parser.append(std::string_view(buf, static_cast<size_t>(n)));
-      for (;;) {
-        const auto got = parser.next(body, error);
-        if (got == dap::FrameParser::Result::Incomplete) break;
-        if (got == dap::FrameParser::Result::Error) {
-          spdlog::warn("dap: {}", error);
-          continue;
-        }
-        dap::Incoming in = dap::parseMessage(body);
-        if (!in.request) {
-          spdlog::warn("dap: ignored a message: {}", in.error);
-          if (in.seq > 0 && !in.command.empty())
-            send(dap::errorResponse(in.seq, in.command,
-                                    "malformed request: " + in.error));
-          continue;
-        }
-        if (intercept_ && intercept_(*in.request)) continue;
-        std::lock_guard<std::mutex> lock(queueMutex_);
-        queue_.push_back(std::move(*in.request));
-        queueChanged_.notify_all();
-      }
-    }
-    std::lock_guard<std::mutex> lock(queueMutex_);
-    ended_ = true;
-    queueChanged_.notify_all();
-  }
-
-  const int in_, out_;
-  std::function<bool(const Request&)> intercept_;
-  std::thread reader_;
-  std::atomic<bool> stop_{false};
-  std::mutex writeMutex_;
-  int64_t nextSeq_ = 1;
-  std::atomic<bool> broken_{false};
-  std::mutex queueMutex_;
-  std::condition_variable queueChanged_;
-  std::deque<Request> queue_;
-  bool ended_ = false;
-};
 
 Json capabilities() {
   return Json{{"supportsConfigurationDoneRequest", true},
