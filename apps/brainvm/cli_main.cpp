@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cmd_test.h"
+#include "dap_server.h"
 #include "debug_console.h"
 #include "commands.h"
 #include "exit_codes.h"
@@ -51,6 +52,7 @@ int cliMain(int argc, char** argv) {
   addTestCommand(app, exitCode);
   addDebugCommand(app, exitCode);
   addStateCommand(app, exitCode);
+  addDapCommand(app, exitCode);
 
   try {
     app.parse(argc, argv);

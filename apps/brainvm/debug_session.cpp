@@ -300,8 +300,16 @@ DebugAction DebugSession::onStop(const DebugStop& stop) {
 
 DebugAction DebugSession::stopHere(StopInfo info) {
   step_ = Step{};
+  stepFiber_ = 0;
   hooks_->setStopEverywhere(false);
+  // This stop answers a pause asked before it (the runtime's own flag is
+  // cleared at every stop too): no second stop for it after resuming.
+  hooks_->pauseAsked.store(false, std::memory_order_relaxed);
   const Resume resume = frontEnd_->stopped(info);
+  if (stepFiber_ != 0 && stepFiber_ != info.fiber) {
+    info.fiber = stepFiber_;
+    info.reason = StopReason::Step;
+  }
   apply(resume, info);
   return terminated_ ? DebugAction::Abort : DebugAction::Continue;
 }

@@ -113,6 +113,9 @@ class DebugSession {
   void setStopOnEntry(bool on) { stopOnEntry_ = on; }
   // From any thread: stop at the next instruction.
   void requestPause();
+  // From stopped(): the fiber that the step it returns applies to, when not
+  // the one stopped in (a DAP client may step any fiber). Reset at each stop.
+  void stepFiber(FiberId fiber) { stepFiber_ = fiber; }
 
   // Runs the program, calling the front end at every stop, until it ends
   // or the front end terminates it. Returns `brainvm run`'s exit code.
@@ -171,6 +174,7 @@ class DebugSession {
   uint32_t nextBreakpointId_ = 1;
   bool stopOnEntry_ = false;
   Step step_;
+  FiberId stepFiber_ = 0;
   bool tickEndRequested_ = false;
   bool terminated_ = false;
   bool started_ = false;
