@@ -153,10 +153,9 @@ def make_trampoline(owner, name, fn, async_):
         owner = ref()
         try:
             rt = lib.bvm_call_runtime(call)
-            pending = Pending(owner, handle, name)
             if owner is not None:
-                owner._pending[handle] = pending  # until settled (saved states)
-            fn(pending, *_args(call, rt))
+                owner._pending[handle] = name  # until settled (saved states)
+            fn(Pending(owner, handle, name), *_args(call, rt))
         except BaseException as e:
             if owner is not None:
                 owner._pending.pop(handle, None)

@@ -7,7 +7,7 @@ import weakref
 from . import _lib
 from ._lib import lib, c_value
 from .errors import BrainFault, InvalidArgumentError, check
-from .hosts import as_host_functions, make_trampoline
+from .hosts import Pending, as_host_functions, make_trampoline
 from .state import StateHookAdapter, check_hook, still_pending, take_state
 from .values import tag_number, to_python, from_python, handle_of, value_from_json
 
@@ -200,8 +200,9 @@ class RuntimeBase:
     _deferred = None  # a KeyboardInterrupt... caught in a callback
 
     def __init__(self):
-        # Pending objects handed to async host functions, by handle, until
-        # settled: what a state hook saves.
+        # The calls of async host functions not settled yet: handle ->
+        # function name (not the Pending objects, which would make a
+        # reference cycle); what a state hook saves.
         self._pending = {}
 
     def _ptr(self):
@@ -258,7 +259,7 @@ class RuntimeBase:
         rt = self._ptr()
         for handle in [h for h in self._pending if not still_pending(rt, h)]:
             del self._pending[handle]
-        return [self._pending[h] for h in sorted(self._pending)]
+        return [Pending(self, h, self._pending[h]) for h in sorted(self._pending)]
 
     def handle_state(self, handle):
         s = ctypes.c_int()

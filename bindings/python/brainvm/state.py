@@ -34,8 +34,8 @@ def still_pending(rt, handle):
 
 class StateHookAdapter:
     """The bvm_state_hook of one runtime object (a ``RuntimeBase``, whose
-    ``_pending`` maps handle ids to the ``Pending`` objects its async host
-    functions handed out) and the user's hook."""
+    ``_pending`` maps the handles of its async host functions' calls not
+    settled yet to the functions' names) and the user's hook."""
 
     def __init__(self, owner, hook):
         self._owner = owner  # a weakref.ref
@@ -51,12 +51,11 @@ class StateHookAdapter:
         try:
             owner = self._owner()
             entries = []
-            for handle in sorted(owner._pending):
-                pending = owner._pending[handle]
+            for handle, function in sorted(owner._pending.items()):
                 if not still_pending(rt, handle):
                     continue
-                data = self._hook.save_pending(pending)
-                entries.append({"handle": handle, "function": pending.function,
+                data = self._hook.save_pending(Pending(owner, handle, function))
+                entries.append({"handle": handle, "function": function,
                                 "data": data})
             text = json.dumps({"pending": entries}, separators=(",", ":"))
             blob = text.encode("utf-8")
@@ -87,9 +86,8 @@ class StateHookAdapter:
         ``Pending`` objects of `owner` (the restored runtime)."""
         restored, self.restored = self.restored, []
         for handle, function, data in restored:
-            pending = Pending(owner, handle, function)
-            owner._pending[handle] = pending
-            self._hook.restore_pending(pending, data)
+            owner._pending[handle] = function
+            self._hook.restore_pending(Pending(owner, handle, function), data)
 
     def raise_error(self):
         e, self.error = self.error, None

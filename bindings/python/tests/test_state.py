@@ -340,3 +340,21 @@ def test_runtime_states_and_value_handles():
     assert rt.run() == back.run() == 3
     assert rt.variables["got"] == back.variables["got"] == "apple!"
     assert rt.output == back.output == ["apple!"]
+
+
+def test_calls_in_flight_make_no_reference_cycle():
+    import gc
+    program = brainvm.Program.assemble(FETCH)
+    before = brainvm.live_objects()
+    gc.disable()
+    try:
+        world = World()
+        rt = brainvm.Runtime(program, hosts=world.hosts(), state_hook=world)
+        rt.spawn("helper")
+        rt.tick()
+        assert [p.function for p in rt.pending] == ["fetch"]
+        world.requests.clear()  # the host's Pending objects hold the runtime
+        del rt                  # the package's own record of the call does not
+        assert brainvm.live_objects() == before
+    finally:
+        gc.enable()
