@@ -33,12 +33,9 @@
  * (`text, length`), otherwise NUL-terminated. Buffers the library allocates
  * for the caller (disassembly, images, JSON) are freed with bvm_free().
  *
- * Saved states: a later version adds bvm_runtime_save_state(rt, &bytes,
- * &length) (a buffer freed with bvm_free()) and bvm_runtime_restore_state(
- * program, hosts, config, bytes, length, &rt) (a new runtime, made as
- * bvm_runtime_create makes one, with host functions bound by name), and the
- * same pair for runners. Values are not part of a state: handles belong to
- * the runtime that made them. Nothing here needs to change for it.
+ * SAVED STATES (see "Saved states" below) turn a runtime or a runner into
+ * bytes and back into a new object. Value handles are not part of a state:
+ * they belong to the runtime object that made them.
  */
 #ifndef BRAINVM_H
 #define BRAINVM_H
@@ -90,7 +87,9 @@ typedef BVM_ENUM(bvm_status) {
   BVM_ERR_IO = 7,               /* a file could not be read */
   BVM_ERR_OUT_OF_MEMORY = 8,    /* the process ran out of memory */
   BVM_ERR_HOST = 9,             /* a host function failed (bvm_call_fail) */
-  BVM_ERR_INTERNAL = 10         /* an unexpected failure inside the library */
+  BVM_ERR_INTERNAL = 10,        /* an unexpected failure inside the library */
+  BVM_ERR_INVALID_STATE = 11    /* saved-state bytes are malformed, damaged
+                                   or of another program */
 } bvm_status;
 
 /* "BVM_OK", "BVM_ERR_ASSEMBLY", ... (static storage). */
@@ -388,6 +387,9 @@ BVM_API bvm_status bvm_call_fail_tag(bvm_call* call, bvm_error_tag tag,
  * NUL-terminated). */
 typedef void (*bvm_print_fn)(const char* line, size_t length, void* user);
 
+/* A host's part of saved states (see "Saved states"). */
+typedef struct bvm_state_hook bvm_state_hook;
+
 typedef struct bvm_runtime_config {
   size_t struct_size;            /* sizeof(bvm_runtime_config) */
   uint32_t budget;               /* instructions per fiber slice (1000) */
@@ -404,6 +406,10 @@ typedef struct bvm_runtime_config {
   uint64_t seed;                 /* of `random` and `random_int` (0) */
   bvm_print_fn on_print;         /* NULL: lines are only kept */
   void* print_user;
+  /* Saves and restores the host's operations in flight with every state
+   * (NULL: none). Copied when the runtime is made; its user pointer must
+   * outlive the runtime. */
+  const bvm_state_hook* state_hook;
 } bvm_runtime_config;
 BVM_API void bvm_runtime_config_init(bvm_runtime_config* config);
 
@@ -440,6 +446,11 @@ BVM_API bvm_status bvm_runtime_tick(bvm_runtime* rt, uint32_t* slices);
 /* What `now`, `tick` and timers read: time in ms, dt in ms, tick number. */
 BVM_API bvm_status bvm_runtime_set_clock(bvm_runtime* rt, double time_ms,
                                          double dt_ms, uint64_t tick);
+/* The clock as last set (a restored runtime's: as saved). Any of the
+ * pointers may be NULL. */
+BVM_API bvm_status bvm_runtime_get_clock(const bvm_runtime* rt,
+                                         double* time_ms, double* dt_ms,
+                                         uint64_t* tick);
 /* Settles the built-in timers (sleep, delay, fail_after) due at `tick`. */
 BVM_API bvm_status bvm_runtime_complete_timers(bvm_runtime* rt, uint64_t tick);
 BVM_API int bvm_runtime_has_pending_timers(const bvm_runtime* rt);
@@ -578,6 +589,11 @@ BVM_API bvm_status bvm_runner_run(bvm_runner* runner);
 BVM_API bvm_status bvm_runner_step(bvm_runner* runner, int* more);
 BVM_API int bvm_runner_finished(const bvm_runner* runner);
 BVM_API uint64_t bvm_runner_ticks(const bvm_runner* runner);
+/* Changes the tick limit, counted from the run's first tick: a run stopped
+ * by it goes on (e.g. M more ticks after a restore:
+ * bvm_runner_set_max_ticks(r, bvm_runner_ticks(r) + M)). */
+BVM_API bvm_status bvm_runner_set_max_ticks(bvm_runner* runner,
+                                            uint64_t max_ticks);
 /* The report of the run so far (unfinished: status "ticks"). */
 BVM_API bvm_status bvm_runner_report(bvm_runner* runner, bvm_report** out);
 
@@ -632,6 +648,87 @@ BVM_API bvm_status bvm_report_stats(const bvm_report* report,
  * --pretty), with its trailing newline (bvm_free it). */
 BVM_API bvm_status bvm_report_json(const bvm_report* report, int pretty,
                                    char** json, size_t* length);
+
+/* ----------------------------------------------------------- saved states
+ *
+ * A state holds everything that decides what a runtime (or a whole run)
+ * does next: heap, fibers, scheduler, handles, variables, clock, limits,
+ * the built-in library's output, random generator and timers, and a
+ * runner's progress and records (docs/snapshots.md). Not the program: a
+ * hash names it, and restoring with another program is refused. Not the
+ * host's functions or callbacks: a restore binds the ones it is given.
+ *
+ * Value handles are not part of a state. A state is saved as if every
+ * handle of the runtime were released (it keeps nothing alive for them);
+ * the handles stay valid on the runtime that made them, which goes on
+ * unchanged. A restore makes a new runtime object with no handles: read
+ * values from it afresh.
+ *
+ * Saving is not allowed inside a callback. Malformed, damaged or foreign
+ * bytes are refused with BVM_ERR_INVALID_STATE and a message "invalid
+ * state: offset N: reason" (never undefined behaviour); the same state
+ * always saves to the same bytes. */
+
+typedef struct bvm_state_out bvm_state_out;
+
+/* A host's operations in flight, saved with every state. Each handle still
+ * pending when a state is saved must be settled by someone after a
+ * restore: the built-in library's timers are saved with it, and an async
+ * host function's handle must be claimed by the host's hook, else the save
+ * fails ("cannot save: handle 7 pending with no host hook ..."). */
+struct bvm_state_hook {
+  size_t struct_size; /* sizeof(bvm_state_hook) */
+  /* Called by each save: claim the handles the host will settle
+   * (bvm_state_claim) and write what it needs to settle them after a
+   * restore (bvm_state_write; any bytes). Any status but BVM_OK fails the
+   * save with it. */
+  bvm_status (*save)(bvm_runtime* rt, bvm_state_out* out, void* user);
+  /* Called by each restore once the new runtime (or runner) is complete,
+   * with the bytes save wrote (NULL when none). Any status but BVM_OK
+   * fails the restore with it (the runtime is freed). */
+  bvm_status (*restore)(bvm_runtime* rt, const uint8_t* bytes, size_t length,
+                        void* user);
+  void* user;
+};
+
+/* Inside a hook's save only. */
+BVM_API bvm_status bvm_state_claim(bvm_state_out* out, uint32_t handle);
+BVM_API bvm_status bvm_state_write(bvm_state_out* out, const void* bytes,
+                                   size_t length);
+
+/* The runtime's state (bvm_free the bytes). A runner's runtime is saved
+ * with bvm_runner_save_state. */
+BVM_API bvm_status bvm_runtime_save_state(bvm_runtime* rt, uint8_t** bytes,
+                                          size_t* length);
+/* A new runtime of `program` in a saved state, made as bvm_runtime_create
+ * makes one: `hosts` bound by name, and from `config` (may be NULL) only
+ * builtins (as when saved), on_print, print_user and state_hook (as when
+ * saved: one or none). The limits, the budget and the random generator
+ * come from the state. */
+BVM_API bvm_status bvm_runtime_restore_state(bvm_program* program,
+                                             const bvm_hosts* hosts,
+                                             const bvm_runtime_config* config,
+                                             const uint8_t* bytes,
+                                             size_t length, bvm_runtime** out);
+
+/* The whole run's state (bvm_free the bytes), as `brainvm run
+ * --save-state` saves it (plus the hook's part, with a state_hook):
+ * `brainvm run --load-state` goes on from it. */
+BVM_API bvm_status bvm_runner_save_state(bvm_runner* runner, uint8_t** bytes,
+                                         size_t* length);
+/* A runner that goes on from a saved run, made as bvm_runner_create makes
+ * one. As for runtimes, from `config` only builtins, on_print, print_user
+ * and state_hook; from `options` (may be NULL) only on_tick, tick_user and
+ * max_ticks, counted from the run's first tick (see
+ * bvm_runner_set_max_ticks). dt_ms, entry, the limits and the seed come
+ * from the state; a run that had started does not start again. Its report
+ * is the report the run would have made without the interruption. */
+BVM_API bvm_status bvm_runner_restore_state(bvm_program* program,
+                                            const bvm_hosts* hosts,
+                                            const bvm_runtime_config* config,
+                                            const bvm_run_options* options,
+                                            const uint8_t* bytes,
+                                            size_t length, bvm_runner** out);
 
 #ifdef __cplusplus
 }

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +23,10 @@
 #include "brainvm/result.h"
 #include "brainvm/runner.h"
 #include "brainvm/runtime.h"
+#include "brainvm/state.h"
 #include "value_table.h"
+
+struct RunnerCore;  // below
 
 namespace bvm {
 
@@ -30,6 +35,8 @@ namespace bvm {
 // Records a failure as the thread's last error and returns its code.
 bvm_status fail(bvm_status code, std::string message);
 bvm_status fail(const brainvm::Error& error);
+// The error's diagnostics under another code.
+bvm_status fail(bvm_status code, const brainvm::Error& error);
 bvm_status statusFor(brainvm::ErrorCode code);
 // The thread's last error's messages, without locations, joined by "; "
 // (for host functions that fail without saying why).
@@ -123,8 +130,68 @@ brainvm::Result<std::shared_ptr<const brainvm::LoadedProgram>> loadedOf(
 
 brainvm::RuntimeConfig runtimeConfigFrom(const bvm_runtime_config& c);
 // A copy of the caller's config with the defaults for fields its
-// struct_size does not cover; false when struct_size is too small.
-bool readRuntimeConfig(const bvm_runtime_config* in, bvm_runtime_config& out);
+// struct_size does not cover; fails when struct_size is too small, and
+// checks the state hook it points to.
+bvm_status readRuntimeConfig(const bvm_runtime_config* in,
+                             bvm_runtime_config& out);
+// A runtime wrapper for config `c` (runtime.cpp): the built-in library
+// (echoing to c.on_print) and the C host functions registered in
+// `registry`, the state hook copied. `forRunner`: the runner makes its own
+// built-ins.
+bvm_status newRuntimeWrapper(const bvm_runtime_config& c,
+                             const bvm_hosts* hosts, bool forRunner,
+                             brainvm::HostRegistry& registry,
+                             std::unique_ptr<bvm_runtime>& out);
+
+// The caller's run options with defaults as for readRuntimeConfig
+// (runner.cpp).
+bvm_status readRunOptions(const bvm_run_options* in, bvm_run_options& out);
+// A runner's core before its Runner exists: the runtime wrapper, and `run`
+// filled from the config and options (host functions, echo, on_tick).
+bvm_status newRunnerCore(const bvm_runtime_config& c, const bvm_run_options& o,
+                         const bvm_hosts* hosts, brainvm::RunOptions& run,
+                         std::shared_ptr<RunnerCore>& out);
+// The bvm_runner of a core and its Runner.
+bvm_runner* wrapRunner(std::shared_ptr<RunnerCore> core,
+                       std::unique_ptr<brainvm::Runner> runner);
+
+// --- saved states (state.cpp, state_hook.cpp, runner_state.cpp) ---
+
+// The C host's part of a state (bvm_state_hook): the handles it claims and
+// its bytes, behind a marker.
+class HostStateHook final : public brainvm::StateHook {
+ public:
+  explicit HostStateHook(const bvm_state_hook& hook) : hook_(hook) {}
+  // Saving: asks the host for its claims and bytes, before the runtime
+  // saves (the runtime is not const for the host's callback).
+  bvm_status collect(bvm_runtime* rt);
+  // Restoring: hands the bytes read back to the host once the runtime (or
+  // runner) is complete.
+  bvm_status deliver(bvm_runtime* rt);
+
+  std::vector<brainvm::HandleId> pendingHandles() const override {
+    return claimed_;
+  }
+  void save(brainvm::StateWriter& out) const override;
+  brainvm::Status restore(brainvm::StateReader& in,
+                          brainvm::Runtime& runtime) override;
+
+ private:
+  bvm_state_hook hook_;
+  std::vector<brainvm::HandleId> claimed_;
+  std::string bytes_;
+};
+
+// Saves with the runtime's value handles unpinned (state.cpp): `save` is
+// the runtime's or the runner's saveState with these hooks.
+using SaveFn = std::function<brainvm::Result<std::vector<uint8_t>>(
+    std::span<brainvm::StateHook* const>)>;
+bvm_status saveState(bvm_runtime* w, const SaveFn& save, uint8_t** bytes,
+                     size_t* length);
+// A failed restore: a state the library refused is BVM_ERR_INVALID_STATE.
+bvm_status restoreFailed(const brainvm::Error& error);
+// Checks restore's bytes (NULL with a length is a bad argument).
+bvm_status checkStateBytes(const uint8_t* bytes, size_t length);
 
 }  // namespace bvm
 
@@ -158,6 +225,7 @@ struct bvm_runtime : bvm::Counted {
   int callbackDepth = 0;
   bvm_print_fn onPrint = nullptr;
   void* printUser = nullptr;
+  std::optional<bvm_state_hook> stateHook;  // saved with every state
 
   ~bvm_runtime();
 };

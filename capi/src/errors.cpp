@@ -89,7 +89,10 @@ bvm_status statusFor(brainvm::ErrorCode code) {
 }
 
 bvm_status fail(const brainvm::Error& error) {
-  const bvm_status code = statusFor(error.code);
+  return fail(statusFor(error.code), error);
+}
+
+bvm_status fail(bvm_status code, const brainvm::Error& error) {
   try {
     record(code, error.diagnostics);
   } catch (...) {
@@ -148,6 +151,7 @@ BVM_API const char* bvm_status_name(bvm_status status) {
     case BVM_ERR_OUT_OF_MEMORY: return "BVM_ERR_OUT_OF_MEMORY";
     case BVM_ERR_HOST: return "BVM_ERR_HOST";
     case BVM_ERR_INTERNAL: return "BVM_ERR_INTERNAL";
+    case BVM_ERR_INVALID_STATE: return "BVM_ERR_INVALID_STATE";
   }
   return "BVM_ERR_UNKNOWN";
 }

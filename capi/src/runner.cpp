@@ -14,15 +14,6 @@ namespace {
 
 constexpr size_t kRunOptionsV1Size = sizeof(bvm_run_options);
 
-bool readRunOptions(const bvm_run_options* in, bvm_run_options& out) {
-  bvm_run_options_init(&out);
-  if (!in) return true;
-  if (in->struct_size < kRunOptionsV1Size) return false;
-  std::memcpy(&out, in, std::min(in->struct_size, sizeof out));
-  out.struct_size = sizeof out;
-  return true;
-}
-
 bvm_status checkRunner(const bvm_runner* r) {
   return r && r->core && r->core->runner ? BVM_OK
                                          : badArgument("runner is NULL");
@@ -34,6 +25,59 @@ bvm_value lasting(bvm_runtime* w, const Value& v) {
 }
 
 }  // namespace
+
+bvm_status readRunOptions(const bvm_run_options* in, bvm_run_options& out) {
+  bvm_run_options_init(&out);
+  if (!in) return BVM_OK;
+  if (in->struct_size < kRunOptionsV1Size)
+    return badArgument("bvm_run_options: struct_size too small");
+  std::memcpy(&out, in, std::min(in->struct_size, sizeof out));
+  out.struct_size = sizeof out;
+  if (!(out.dt_ms >= 0)) return badArgument("dt_ms must be >= 0");
+  return BVM_OK;
+}
+
+bvm_status newRunnerCore(const bvm_runtime_config& c, const bvm_run_options& o,
+                         const bvm_hosts* hosts, brainvm::RunOptions& run,
+                         std::shared_ptr<RunnerCore>& out) {
+  auto core = std::make_shared<RunnerCore>();
+  if (bvm_status s =
+          newRuntimeWrapper(c, hosts, true, run.hosts, core->wrapper))
+    return s;
+  bvm_runtime* w = core->wrapper.get();
+  core->onTick = o.on_tick;
+  core->tickUser = o.tick_user;
+  run.maxTicks = o.max_ticks;
+  run.dtMs = o.dt_ms;
+  run.seed = c.seed;
+  run.runtime = runtimeConfigFrom(c);
+  if (o.entry) run.entry = std::string(o.entry);
+  run.builtins = c.builtins != 0;
+  if (c.on_print)
+    run.echo = [w](std::string_view line) {
+      w->onPrint(line.data(), line.size(), w->printUser);
+    };
+  if (o.on_tick) {
+    RunnerCore* raw = core.get();
+    run.onTick = [raw](brainvm::Runtime&, uint64_t tick) {
+      bvm_runtime* rt = raw->wrapper.get();
+      CallbackScope scope(rt);
+      return raw->onTick(rt, tick, raw->tickUser) != 0;
+    };
+  }
+  out = std::move(core);
+  return BVM_OK;
+}
+
+bvm_runner* wrapRunner(std::shared_ptr<RunnerCore> core,
+                       std::unique_ptr<brainvm::Runner> runner) {
+  core->runner = std::move(runner);
+  core->wrapper->rt = &core->runner->runtime();
+  core->wrapper->builtinHost = core->runner->builtins();
+  auto r = std::make_unique<bvm_runner>();
+  r->core = std::move(core);
+  return r.release();
+}
 
 }  // namespace bvm
 
@@ -86,55 +130,19 @@ BVM_API bvm_status bvm_runner_create(bvm_program* program,
     if (bvm_status s = checkOut(out)) return s;
     if (!program) return badArgument("program is NULL");
     bvm_runtime_config c;
-    if (!readRuntimeConfig(config, c))
-      return badArgument("bvm_runtime_config: struct_size too small");
+    if (bvm_status s = readRuntimeConfig(config, c)) return s;
     bvm_run_options o;
-    if (!readRunOptions(options, o))
-      return badArgument("bvm_run_options: struct_size too small");
-    if (c.budget == 0 || c.max_fibers_per_tick == 0)
-      return badArgument("budget and max_fibers_per_tick must be at least 1");
-    if (!(o.dt_ms >= 0)) return badArgument("dt_ms must be >= 0");
+    if (bvm_status s = readRunOptions(options, o)) return s;
     auto loaded = loadedOf(program);
     if (!loaded) return fail(loaded.error());
 
-    auto core = std::make_shared<RunnerCore>();
-    core->wrapper = std::make_unique<bvm_runtime>();
-    bvm_runtime* w = core->wrapper.get();
-    w->ownedByRunner = true;
-    w->onPrint = c.on_print;
-    w->printUser = c.print_user;
-    core->onTick = o.on_tick;
-    core->tickUser = o.tick_user;
-
+    std::shared_ptr<RunnerCore> core;
     brainvm::RunOptions run;
-    run.maxTicks = o.max_ticks;
-    run.dtMs = o.dt_ms;
-    run.seed = c.seed;
-    run.runtime = runtimeConfigFrom(c);
-    if (o.entry) run.entry = std::string(o.entry);
-    run.builtins = c.builtins != 0;
-    bindHosts(hosts, w, run.hosts);
-    if (c.on_print)
-      run.echo = [w](std::string_view line) {
-        w->onPrint(line.data(), line.size(), w->printUser);
-      };
-    if (o.on_tick) {
-      RunnerCore* raw = core.get();
-      run.onTick = [raw](brainvm::Runtime&, uint64_t tick) {
-        bvm_runtime* rt = raw->wrapper.get();
-        CallbackScope scope(rt);
-        return raw->onTick(rt, tick, raw->tickUser) != 0;
-      };
-    }
+    if (bvm_status s = newRunnerCore(c, o, hosts, run, core)) return s;
     auto created = brainvm::Runner::create(std::move(loaded.value()),
                                            std::move(run));
     if (!created) return fail(created.error());
-    core->runner = std::move(created.value());
-    w->rt = &core->runner->runtime();
-    w->builtinHost = core->runner->builtins();
-    auto r = std::make_unique<bvm_runner>();
-    r->core = std::move(core);
-    *out = r.release();
+    *out = wrapRunner(std::move(core), std::move(created.value()));
     return BVM_OK;
   });
 }
@@ -178,6 +186,15 @@ BVM_API int bvm_runner_finished(const bvm_runner* runner) {
 
 BVM_API uint64_t bvm_runner_ticks(const bvm_runner* runner) {
   return runner && runner->core ? runner->core->runner->ticksRun() : 0;
+}
+
+BVM_API bvm_status bvm_runner_set_max_ticks(bvm_runner* runner,
+                                            uint64_t max_ticks) {
+  return guard([&] {
+    if (bvm_status s = checkRunner(runner)) return s;
+    runner->core->runner->setMaxTicks(max_ticks);
+    return BVM_OK;
+  });
 }
 
 BVM_API bvm_status bvm_runner_report(bvm_runner* runner, bvm_report** out) {

@@ -1,5 +1,6 @@
 // Runtimes: creation with limits, built-ins and host functions; fibers,
 // ticks, the clock and timers; handles; shared variables.
+#include <cstddef>
 #include <cstring>
 
 #include "capi_internal.h"
@@ -10,9 +11,11 @@ namespace bvm {
 
 namespace {
 
-// The size of the first published bvm_runtime_config: callers built against
-// it pass this struct_size and get defaults for any later fields.
-constexpr size_t kRuntimeConfigV1Size = sizeof(bvm_runtime_config);
+// The size of the first published bvm_runtime_config (without state_hook):
+// callers built against it pass this struct_size and get defaults for any
+// later fields.
+constexpr size_t kRuntimeConfigV1Size =
+    offsetof(bvm_runtime_config, state_hook);
 
 bvm_status checkRuntime(const bvm_runtime* rt) {
   return rt && rt->rt ? BVM_OK : badArgument("runtime is NULL");
@@ -24,13 +27,51 @@ bvm_status noFiber(uint32_t fiber) {
 
 }  // namespace
 
-bool readRuntimeConfig(const bvm_runtime_config* in, bvm_runtime_config& out) {
+bvm_status readRuntimeConfig(const bvm_runtime_config* in,
+                             bvm_runtime_config& out) {
   bvm_runtime_config_init(&out);
-  if (!in) return true;
-  if (in->struct_size < kRuntimeConfigV1Size) return false;
+  if (!in) return BVM_OK;
+  if (in->struct_size < kRuntimeConfigV1Size)
+    return badArgument("bvm_runtime_config: struct_size too small");
   std::memcpy(&out, in, std::min(in->struct_size, sizeof out));
   out.struct_size = sizeof out;
-  return true;
+  if (out.budget == 0 || out.max_fibers_per_tick == 0)
+    return badArgument("budget and max_fibers_per_tick must be at least 1");
+  if (const bvm_state_hook* h = out.state_hook) {
+    if (h->struct_size < sizeof(bvm_state_hook))
+      return badArgument("bvm_state_hook: struct_size too small");
+    if (!h->save || !h->restore)
+      return badArgument("bvm_state_hook: save and restore are both needed");
+  }
+  return BVM_OK;
+}
+
+bvm_status newRuntimeWrapper(const bvm_runtime_config& c,
+                             const bvm_hosts* hosts, bool forRunner,
+                             brainvm::HostRegistry& registry,
+                             std::unique_ptr<bvm_runtime>& out) {
+  auto w = std::make_unique<bvm_runtime>();
+  w->ownedByRunner = forRunner;
+  w->onPrint = c.on_print;
+  w->printUser = c.print_user;
+  if (c.state_hook) w->stateHook = *c.state_hook;
+  if (c.builtins && !forRunner) {
+    w->builtins = std::make_unique<brainvm::BuiltinHost>(c.seed);
+    if (c.on_print) {
+      bvm_runtime* self = w.get();
+      w->builtins->setEcho([self](std::string_view line) {
+        self->onPrint(line.data(), line.size(), self->printUser);
+      });
+    }
+    if (brainvm::Status s = w->builtins->registerInto(registry); !s)
+      return fail(s.error());
+    w->builtinHost = w->builtins.get();
+  }
+  brainvm::HostRegistry own;
+  bindHosts(hosts, w.get(), own);
+  registry.merge(own);
+  out = std::move(w);
+  return BVM_OK;
 }
 
 brainvm::RuntimeConfig runtimeConfigFrom(const bvm_runtime_config& c) {
@@ -85,6 +126,7 @@ BVM_API void bvm_runtime_config_init(bvm_runtime_config* c) {
   c->seed = 0;
   c->on_print = nullptr;
   c->print_user = nullptr;
+  c->state_hook = nullptr;
 }
 
 BVM_API bvm_status bvm_runtime_create(bvm_program* program,
@@ -95,32 +137,14 @@ BVM_API bvm_status bvm_runtime_create(bvm_program* program,
     if (bvm_status s = checkOut(out)) return s;
     if (!program) return badArgument("program is NULL");
     bvm_runtime_config c;
-    if (!readRuntimeConfig(config, c))
-      return badArgument("bvm_runtime_config: struct_size too small");
-    if (c.budget == 0 || c.max_fibers_per_tick == 0)
-      return badArgument("budget and max_fibers_per_tick must be at least 1");
+    if (bvm_status s = readRuntimeConfig(config, c)) return s;
     auto loaded = loadedOf(program);
     if (!loaded) return fail(loaded.error());
 
-    auto w = std::make_unique<bvm_runtime>();
-    w->onPrint = c.on_print;
-    w->printUser = c.print_user;
+    std::unique_ptr<bvm_runtime> w;
     brainvm::HostRegistry registry;
-    if (c.builtins) {
-      w->builtins = std::make_unique<brainvm::BuiltinHost>(c.seed);
-      if (c.on_print) {
-        bvm_runtime* self = w.get();
-        w->builtins->setEcho([self](std::string_view line) {
-          self->onPrint(line.data(), line.size(), self->printUser);
-        });
-      }
-      if (brainvm::Status s = w->builtins->registerInto(registry); !s)
-        return fail(s.error());
-      w->builtinHost = w->builtins.get();
-    }
-    brainvm::HostRegistry own;
-    bindHosts(hosts, w.get(), own);
-    registry.merge(own);
+    if (bvm_status s = newRuntimeWrapper(c, hosts, false, registry, w))
+      return s;
     auto created = brainvm::Runtime::create(std::move(loaded.value()), registry,
                                             runtimeConfigFrom(c));
     if (!created) return fail(created.error());
@@ -174,6 +198,18 @@ BVM_API bvm_status bvm_runtime_set_clock(bvm_runtime* rt, double time_ms,
   return guard([&] {
     if (bvm_status s = checkRuntime(rt)) return s;
     rt->rt->setClock(time_ms, dt_ms, tick);
+    return BVM_OK;
+  });
+}
+
+BVM_API bvm_status bvm_runtime_get_clock(const bvm_runtime* rt,
+                                         double* time_ms, double* dt_ms,
+                                         uint64_t* tick) {
+  return guard([&] {
+    if (bvm_status s = checkRuntime(rt)) return s;
+    if (time_ms) *time_ms = rt->rt->timeMs();
+    if (dt_ms) *dt_ms = rt->rt->dtMs();
+    if (tick) *tick = rt->rt->currentTick();
     return BVM_OK;
   });
 }

@@ -82,6 +82,14 @@ void ValueTable::clear() {
   locals_.clear();
 }
 
+ValueTable::Repin::~Repin() {
+  // Pinning reuses the free ids (last freed first) without allocating.
+  for (auto i = slots.rbegin(); i != slots.rend(); ++i) {
+    Slot& s = table->slots_[*i];
+    s.pin = rt->pin(s.value);
+  }
+}
+
 void ValueTable::closeScope(brainvm::Runtime& rt, size_t mark) {
   --depth_;
   while (locals_.size() > mark) {

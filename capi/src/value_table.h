@@ -30,6 +30,22 @@ class ValueTable {
 
   size_t live() const { return live_; }
 
+  // Calls f with every value of the table unpinned in the runtime, as if
+  // its handle were released, then pins them again under the same pin ids
+  // (the runtime's pin table ends as it was): a state saved inside holds
+  // nothing for the handles.
+  template <class F>
+  auto whileUnpinned(brainvm::Runtime& rt, F&& f) {
+    Repin repin{this, &rt, {}};
+    repin.slots.reserve(live_);
+    for (uint32_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i].used && slots_[i].pin) {
+        repin.slots.push_back(i);  // first: pinned again even if unpin throws
+        rt.unpin(slots_[i].pin);
+      }
+    return f();
+  }
+
   // Local scopes (see CallbackScope).
   size_t openScope() {
     ++depth_;
@@ -43,6 +59,14 @@ class ValueTable {
     brainvm::PinId pin = 0;
     uint32_t generation = 1;
     bool used = false;
+  };
+  // Pins the listed slots' values again, last unpinned first, so that each
+  // gets its pin id back from the runtime's free list.
+  struct Repin {
+    ValueTable* table;
+    brainvm::Runtime* rt;
+    std::vector<uint32_t> slots;
+    ~Repin();
   };
   uint64_t insert(brainvm::Runtime& rt, const brainvm::Value& v);
   std::vector<Slot> slots_;

@@ -153,16 +153,18 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
   return Ok{};
 }
 
-Result<std::vector<uint8_t>> Runner::saveState() {
+Result<std::vector<uint8_t>> Runner::saveState(
+    std::span<StateHook* const> extra) {
   Hook hook(*this);
   std::vector<StateHook*> hooks{&hook};
   if (builtins_) hooks.push_back(builtins_.get());
+  hooks.insert(hooks.end(), extra.begin(), extra.end());
   return runtime_->saveState(hooks);
 }
 
 Result<std::unique_ptr<Runner>> Runner::restoreState(
     std::shared_ptr<const LoadedProgram> program, RunOptions options,
-    std::span<const uint8_t> state) {
+    std::span<const uint8_t> state, std::span<StateHook* const> extra) {
   if (!program) return Error(ErrorCode::InvalidArgument, "no program");
   std::unique_ptr<Runner> r(new Runner());
   HostRegistry registry;
@@ -178,6 +180,7 @@ Result<std::unique_ptr<Runner>> Runner::restoreState(
   Hook hook(*r);
   std::vector<StateHook*> hooks{&hook};
   if (r->builtins_) hooks.push_back(r->builtins_.get());
+  hooks.insert(hooks.end(), extra.begin(), extra.end());
   auto rt = Runtime::restoreState(std::move(program), registry, state, hooks);
   if (!rt) return rt.takeError();
   r->runtime_ = std::move(rt.value());

@@ -43,6 +43,22 @@ static int var_fn(bvm_runtime* rt, const char* name, size_t length,
   return 1;
 }
 
+static bvm_status state_save_fn(bvm_runtime* rt, bvm_state_out* out,
+                                void* user) {
+  (void)rt;
+  (void)user;
+  return bvm_state_write(out, "", 0);
+}
+
+static bvm_status state_restore_fn(bvm_runtime* rt, const uint8_t* bytes,
+                                   size_t length, void* user) {
+  (void)rt;
+  (void)bytes;
+  (void)length;
+  (void)user;
+  return BVM_OK;
+}
+
 int main(void) {
   bvm_sync_fn s = sync_fn;
   bvm_async_fn a = async_fn;
@@ -63,11 +79,18 @@ int main(void) {
   bvm_handle_state handle = BVM_HANDLE_PENDING;
   bvm_run_status run = BVM_RUN_DONE;
   bvm_value value = BVM_NIL;
+  bvm_state_hook hook;
+  bvm_status status = BVM_ERR_INVALID_STATE;
 
   bvm_runtime_config_init(&config);
   bvm_run_options_init(&options);
   bvm_verify_options_init(&verify);
   config.on_print = p;
+  hook.struct_size = sizeof hook;
+  hook.save = state_save_fn;
+  hook.restore = state_restore_fn;
+  hook.user = NULL;
+  config.state_hook = &hook;
   options.on_tick = t;
   memset(&stats, 0, sizeof stats);
   memset(&diagnostic, 0, sizeof diagnostic);
@@ -79,9 +102,9 @@ int main(void) {
   (void)v;
   (void)handle;
   (void)value;
-  printf("brainvm %s: %s %s %s %s\n", bvm_version(), bvm_kind_name(kind),
+  printf("brainvm %s: %s %s %s %s %s\n", bvm_version(), bvm_kind_name(kind),
          bvm_error_tag_name(tag), bvm_fiber_state_name(state),
-         bvm_run_status_name(run));
+         bvm_run_status_name(run), bvm_status_name(status));
   return strcmp(bvm_version(), "0.1.0") == 0 &&
                  bvm_version_number() ==
                      BVM_VERSION_MAJOR * 10000 + BVM_VERSION_MINOR * 100 +

@@ -279,5 +279,48 @@ TEST(State, PendingHandlesOfTheHostNeedAHook) {
   EXPECT_FALSE(orphan.ok());
 }
 
+// The same for a whole run: the embedder's hooks come after the run's own
+// parts, when saving and restoring.
+TEST(State, RunnersTakeTheHostsHooks) {
+  const char* text = ".func main()\n  host_call_args_async ask 0\n  await\n"
+                     "  ret\n.end\n";
+  auto program = loadText(text, "ask");
+  Pending pending;
+  RunOptions o;
+  o.maxTicks = 2;
+  ASSERT_TRUE(o.hosts.addAsync("ask", [&](HostCall&, HandleId h) {
+                     pending.handles.push_back(h);
+                   }).ok());
+  auto first = Runner::create(program, o);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(first.value()->run().ok());
+  EXPECT_FALSE(first.value()->saveState().ok());
+  StateHook* hooks[] = {&pending};
+  auto saved = first.value()->saveState(hooks);
+  ASSERT_TRUE(saved.ok()) << saved.error().message();
+
+  Pending restoredHook;
+  StateHook* restoreHooks[] = {&restoredHook};
+  RunOptions more = o;
+  more.maxTicks = 4;
+  more.onTick = [&](Runtime& rt, uint64_t tick) {
+    if (tick != 3) return true;
+    for (HandleId h : restoredHook.handles) {
+      EXPECT_TRUE(rt.resolveHandle(h, Value::number(7)).ok());
+    }
+    return true;
+  };
+  auto back = Runner::restoreState(program, more, saved.value(), restoreHooks);
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(restoredHook.handles, pending.handles);
+  auto report = back.value()->run();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report.value().status, RunOutcome::Done);
+  ASSERT_TRUE(report.value().result);
+  EXPECT_EQ(toDisplayString(*report.value().result), "7");
+  // Restoring without the hook leaves its part unread: refused.
+  EXPECT_FALSE(Runner::restoreState(program, more, saved.value()).ok());
+}
+
 }  // namespace
 }  // namespace brainvm::tools_test

@@ -4,7 +4,8 @@ values over the C API (libbrainvm_c) with ctypes. See docs/python.md."""
 from ._lib import lib as _c, path as _path
 from .errors import (AssemblyError, BrainFault, BrainvmError, Diagnostic, FileError,
                      HostError, InternalError, InvalidArgumentError, InvalidImageError,
-                     LimitError, LinkError, OutOfMemoryError, VerifyError)
+                     InvalidStateError, LimitError, LinkError, OutOfMemoryError,
+                     VerifyError)
 from .hosts import HostFunctions, Pending, host_function
 from .program import Program
 from .runner import Report, Rule, Runner
@@ -29,7 +30,8 @@ __all__ = [
     "AssemblyError", "BrainFault", "BrainvmError", "Diagnostic", "EndedFiber",
     "EnumValue", "ErrorValue", "Fiber", "FileError", "Handle", "HostError",
     "HostFunctions", "InternalError", "InvalidArgumentError", "InvalidImageError",
-    "LimitError", "LinkError", "OutOfMemoryError", "Pending", "Program", "Report",
-    "Rule", "Runner", "Runtime", "Struct", "Variables", "VerifyError",
+    "InvalidStateError", "LimitError", "LinkError", "OutOfMemoryError", "Pending",
+    "Program", "Report", "Rule", "Runner", "Runtime", "Struct", "Variables",
+    "VerifyError",
     "host_function", "library_path", "live_objects",
 ]

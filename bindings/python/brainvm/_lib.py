@@ -93,6 +93,15 @@ PRINT_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_voi
 SYNC_FN = ctypes.CFUNCTYPE(c_status, ctypes.c_void_p, ctypes.c_void_p)
 ASYNC_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 TICK_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_void_p)
+STATE_SAVE_FN = ctypes.CFUNCTYPE(c_status, ctypes.c_void_p, ctypes.c_void_p,
+                                 ctypes.c_void_p)
+STATE_RESTORE_FN = ctypes.CFUNCTYPE(c_status, ctypes.c_void_p, ctypes.c_void_p,
+                                    ctypes.c_size_t, ctypes.c_void_p)
+
+
+class StateHook(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("save", STATE_SAVE_FN),
+                ("restore", STATE_RESTORE_FN), ("user", ctypes.c_void_p)]
 
 
 class RuntimeConfig(ctypes.Structure):
@@ -105,7 +114,7 @@ class RuntimeConfig(ctypes.Structure):
                 ("max_heap_bytes", ctypes.c_uint64),
                 ("max_instructions", ctypes.c_uint64), ("builtins", ctypes.c_int),
                 ("seed", ctypes.c_uint64), ("on_print", PRINT_FN),
-                ("print_user", ctypes.c_void_p)]
+                ("print_user", ctypes.c_void_p), ("state_hook", P(StateHook))]
 
 
 class RunOptions(ctypes.Structure):
@@ -228,6 +237,7 @@ _PROTOTYPES = {
     "bvm_runtime_spawn": (c_status, [vp, cstr, P(c_value), size, P(u32)]),
     "bvm_runtime_tick": (c_status, [vp, P(u32)]),
     "bvm_runtime_set_clock": (c_status, [vp, dbl, dbl, u64]),
+    "bvm_runtime_get_clock": (c_status, [vp, P(dbl), P(dbl), P(u64)]),
     "bvm_runtime_complete_timers": (c_status, [vp, u64]),
     "bvm_runtime_has_pending_timers": (cint, [vp]),
     "bvm_runtime_live_fibers": (u32, [vp]),
@@ -258,6 +268,7 @@ _PROTOTYPES = {
     "bvm_runner_step": (c_status, [vp, P(cint)]),
     "bvm_runner_finished": (cint, [vp]),
     "bvm_runner_ticks": (u64, [vp]),
+    "bvm_runner_set_max_ticks": (c_status, [vp, u64]),
     "bvm_runner_report": (c_status, [vp, P(vp)]),
     "bvm_report_free": (None, [vp]),
     "bvm_report_runtime": (vp, [vp]),
@@ -276,6 +287,14 @@ _PROTOTYPES = {
     "bvm_report_output": (vp, [vp, size, c_size_p]),
     "bvm_report_stats": (c_status, [vp, P(u64), P(u64), P(u64)]),
     "bvm_report_json": (c_status, [vp, cint, P(vp), c_size_p]),
+    "bvm_state_claim": (c_status, [vp, u32]),
+    "bvm_state_write": (c_status, [vp, cstr, size]),
+    "bvm_runtime_save_state": (c_status, [vp, P(vp), c_size_p]),
+    "bvm_runtime_restore_state": (c_status, [vp, vp, P(RuntimeConfig), cstr, size,
+                                             P(vp)]),
+    "bvm_runner_save_state": (c_status, [vp, P(vp), c_size_p]),
+    "bvm_runner_restore_state": (c_status, [vp, vp, P(RuntimeConfig), P(RunOptions),
+                                            cstr, size, P(vp)]),
 }
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

@@ -71,10 +71,15 @@ class InternalError(BrainvmError):
     """An unexpected failure inside the library."""
 
 
+class InvalidStateError(BrainvmError):
+    """Saved-state bytes are malformed, damaged or of another program (the
+    message has the offset and the reason)."""
+
+
 _BY_CODE = {
     1: AssemblyError, 2: InvalidImageError, 3: VerifyError, 4: LinkError,
     5: InvalidArgumentError, 6: LimitError, 7: FileError, 8: OutOfMemoryError,
-    9: BrainvmError, 10: InternalError,
+    9: BrainvmError, 10: InternalError, 11: InvalidStateError,
 }
 
 
@@ -126,5 +131,6 @@ class BrainFault(Exception):
 __all__ = [
     "Diagnostic", "BrainvmError", "AssemblyError", "InvalidImageError",
     "VerifyError", "LinkError", "InvalidArgumentError", "LimitError",
-    "FileError", "OutOfMemoryError", "InternalError", "HostError", "BrainFault",
+    "FileError", "OutOfMemoryError", "InternalError", "InvalidStateError",
+    "HostError", "BrainFault",
 ]

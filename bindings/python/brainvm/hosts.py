@@ -150,9 +150,14 @@ def make_trampoline(owner, name, fn, async_):
         return _lib.SYNC_FN(sync)
 
     def async_call(call, handle, _user):
+        owner = ref()
         try:
             rt = lib.bvm_call_runtime(call)
-            fn(Pending(ref(), handle, name), *_args(call, rt))
+            if owner is not None:
+                owner._pending[handle] = name  # until settled (saved states)
+            fn(Pending(owner, handle, name), *_args(call, rt))
         except BaseException as e:
-            _fail(call, name, e, ref())
+            if owner is not None:
+                owner._pending.pop(handle, None)
+            _fail(call, name, e, owner)
     return _lib.ASYNC_FN(async_call)

@@ -9,7 +9,8 @@ from ._lib import lib, c_value
 from .errors import InvalidArgumentError, check
 from .hosts import as_host_functions
 from .runtime import (FIBER_STATES, RunnerRuntime, build_hosts, fiber_from_info,
-                      make_config, print_callback)
+                      make_config, print_callback, state_adapter)
+from .state import take_state
 from .values import to_python
 
 RUN_STATUSES = ["done", "ticks", "limit"]
@@ -101,20 +102,23 @@ class Runner:
 
     Options: ``ticks`` (1000), ``dt`` (ms per tick, 16), ``entry`` (the
     function run as fiber 1), ``on_tick(runtime, tick)`` (before each tick;
-    return False to stop), ``on_print``, ``hosts``, and the limits of
-    ``Runtime`` (``budget``, ``max_instructions``, ``max_heap_bytes``,
-    ``builtins``, ``seed``...). ``runner.runtime`` gives variables, handles
-    and values (set variables before the first step).
+    return False to stop), ``on_print``, ``hosts``, ``state_hook`` (see
+    ``save_state``), and the limits of ``Runtime`` (``budget``,
+    ``max_instructions``, ``max_heap_bytes``, ``builtins``, ``seed``...).
+    ``runner.runtime`` gives variables, handles and values (set variables
+    before the first step).
     """
 
     def __init__(self, program, ticks=1000, dt=16.0, entry=None, on_tick=None,
-                 on_print=None, hosts=None, **options):
+                 on_print=None, hosts=None, state_hook=None, **options):
         self._p = None
         self._closed = False
         self._program = program
         self._hosts = as_host_functions(hosts)
         self._print = print_callback(on_print)
-        self._config = make_config(options, self._print)
+        self.runtime = RunnerRuntime(self)
+        self._state = state_adapter(self.runtime, state_hook)
+        self._config = make_config(options, self._print, self._state)
         self._options = _lib.RunOptions()
         lib.bvm_run_options_init(ctypes.byref(self._options))
         self._options.max_ticks = ticks
@@ -123,7 +127,6 @@ class Runner:
         self._options.entry = self._entry
         self._on_tick = on_tick
         self._keep = []
-        self.runtime = RunnerRuntime(self)
         if on_tick is not None:
             # Holds the runner weakly: no cycle keeps it (and its C runner)
             # alive until a garbage collection.
@@ -157,16 +160,68 @@ class Runner:
             return self._p
         if self._closed:
             raise InvalidArgumentError("the runner is closed")
+        self._make(None)
+        return self._p
+
+    def _make(self, state):
+        """Creates the C runner, or restores it from `state` (bytes)."""
         hosts = build_hosts(self.runtime, self._hosts, self._keep)
         try:
             out = ctypes.c_void_p()
-            check(lib.bvm_runner_create(self._program._handle, hosts,
-                                        ctypes.byref(self._config),
-                                        ctypes.byref(self._options), ctypes.byref(out)))
+            program = self._program._handle
+            config, options = ctypes.byref(self._config), ctypes.byref(self._options)
+            if state is None:
+                status = lib.bvm_runner_create(program, hosts, config, options,
+                                               ctypes.byref(out))
+            else:
+                status = lib.bvm_runner_restore_state(program, hosts, config, options,
+                                                      state, len(state),
+                                                      ctypes.byref(out))
         finally:
             lib.bvm_hosts_free(hosts)
+        if self._state is not None:
+            self._state.raise_error()
+        check(status)
         self._p = out
-        return out
+
+    def save_state(self):
+        """The whole run's state as bytes, as ``brainvm run --save-state``
+        saves it (plus the ``state_hook``'s part, with one). Calls of Python
+        async functions still pending are saved through the
+        ``state_hook``; without one they make the save fail."""
+        return take_state(lib.bvm_runner_save_state, self._ptr(), self._state)
+
+    @classmethod
+    def restore_state(cls, program, data, ticks=1000, on_tick=None, on_print=None,
+                      hosts=None, state_hook=None, builtins=True):
+        """A runner that goes on from a saved run for ``ticks`` more ticks
+        (as ``brainvm run --load-state --ticks``), with these host functions
+        and callbacks. dt, entry, limits and seed come from the state;
+        ``builtins`` and the ``state_hook``'s presence must be as when
+        saved. Its report is the one the run would have made without the
+        interruption."""
+        runner = cls(program, ticks=ticks, on_tick=on_tick, on_print=on_print,
+                     hosts=hosts, state_hook=state_hook, builtins=builtins)
+        runner._make(bytes(data))
+        try:
+            runner.max_ticks = runner.ticks + ticks
+            if runner._state is not None:
+                runner._state.deliver(runner.runtime)
+        except BaseException:
+            runner.close()
+            raise
+        return runner
+
+    @property
+    def max_ticks(self):
+        """The tick limit, counted from the run's first tick; raise it to
+        go on with a run stopped there."""
+        return self._options.max_ticks
+
+    @max_ticks.setter
+    def max_ticks(self, ticks):
+        check(lib.bvm_runner_set_max_ticks(self._ptr(), ticks))
+        self._options.max_ticks = ticks
 
     def start(self):
         """Makes the runner now (LinkError for missing host functions)."""

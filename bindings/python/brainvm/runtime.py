@@ -7,7 +7,8 @@ import weakref
 from . import _lib
 from ._lib import lib, c_value
 from .errors import BrainFault, InvalidArgumentError, check
-from .hosts import as_host_functions, make_trampoline
+from .hosts import Pending, as_host_functions, make_trampoline
+from .state import StateHookAdapter, check_hook, still_pending, take_state
 from .values import tag_number, to_python, from_python, handle_of, value_from_json
 
 FIBER_STATES = ["RUNNABLE", "WAITING", "DONE", "FAULT", "CANCELLED"]
@@ -21,9 +22,9 @@ CONFIG_FIELDS = ("budget", "max_fibers_per_tick", "max_frame_depth",
                  "builtins", "seed")
 
 
-def make_config(options, on_print):
-    """A bvm_runtime_config from keyword arguments (and the print callback,
-    kept alive by the caller)."""
+def make_config(options, on_print, state=None):
+    """A bvm_runtime_config from keyword arguments (and the print callback
+    and state hook adapter, kept alive by the caller)."""
     c = _lib.RuntimeConfig()
     lib.bvm_runtime_config_init(ctypes.byref(c))
     for key, value in options.items():
@@ -32,7 +33,17 @@ def make_config(options, on_print):
         setattr(c, key, int(value))
     if on_print is not None:
         c.on_print = on_print
+    if state is not None:
+        c.state_hook = ctypes.pointer(state.struct)
     return c
+
+
+def state_adapter(owner, state_hook):
+    """The C state hook for a user's ``state_hook`` (None without one)."""
+    check_hook(state_hook)
+    if state_hook is None:
+        return None
+    return StateHookAdapter(weakref.ref(owner), state_hook)
 
 
 def print_callback(fn):
@@ -188,6 +199,12 @@ class RuntimeBase:
 
     _deferred = None  # a KeyboardInterrupt... caught in a callback
 
+    def __init__(self):
+        # The calls of async host functions not settled yet: handle ->
+        # function name (not the Pending objects, which would make a
+        # reference cycle); what a state hook saves.
+        self._pending = {}
+
     def _ptr(self):
         raise NotImplementedError
 
@@ -223,14 +240,26 @@ class RuntimeBase:
         rt = self._ptr()
         with handle_of(rt, value) as h:
             check(lib.bvm_runtime_resolve(rt, int(handle), h))
+        self._pending.pop(int(handle), None)
 
     def reject(self, handle, message, tag="HostError"):
         check(lib.bvm_runtime_reject(self._ptr(), int(handle), tag_number(tag),
                                      str(message).encode("utf-8")))
+        self._pending.pop(int(handle), None)
 
     def cancel(self, handle, message=None):
         check(lib.bvm_runtime_cancel(self._ptr(), int(handle),
                                      None if message is None else message.encode("utf-8")))
+        self._pending.pop(int(handle), None)
+
+    @property
+    def pending(self):
+        """The ``Pending`` calls of Python async host functions not settled
+        yet, by handle (after a restore: those its state hook restored)."""
+        rt = self._ptr()
+        for handle in [h for h in self._pending if not still_pending(rt, h)]:
+            del self._pending[handle]
+        return [Pending(self, h, self._pending[h]) for h in sorted(self._pending)]
 
     def handle_state(self, handle):
         s = ctypes.c_int()
@@ -247,6 +276,14 @@ class RuntimeBase:
             p = lib.bvm_runtime_output_line(rt, i, ctypes.byref(n))
             out.append(ctypes.string_at(p, n.value).decode("utf-8", "replace"))
         return out
+
+    @property
+    def clock(self):
+        """What ``now`` and ``tick`` read: (time in ms, dt in ms, tick)."""
+        t, dt, tick = ctypes.c_double(), ctypes.c_double(), ctypes.c_uint64()
+        check(lib.bvm_runtime_get_clock(self._ptr(), ctypes.byref(t), ctypes.byref(dt),
+                                        ctypes.byref(tick)))
+        return t.value, dt.value, tick.value
 
     @property
     def live_fibers(self):
@@ -304,17 +341,21 @@ class Runtime(RuntimeBase):
     ``max_heap_bytes``, ``max_instructions``, ``builtins`` (the built-in
     library, on by default), ``seed``; ``hosts`` (functions marked with
     ``host_function``, a ``HostFunctions`` or a dict), ``on_print`` (each
-    printed line), ``on_fiber_end`` (each ended fiber, an ``EndedFiber``).
-    The C runtime is made on first use: register host functions before.
+    printed line), ``on_fiber_end`` (each ended fiber, an ``EndedFiber``),
+    ``state_hook`` (saves async calls in flight with a state, see
+    ``save_state``). The C runtime is made on first use: register host
+    functions before.
     """
 
     def __init__(self, program, hosts=None, on_print=None, on_fiber_end=None,
-                 **options):
+                 state_hook=None, **options):
+        super().__init__()
         self._p = None
         self._program = program
         self._hosts = as_host_functions(hosts)
         self._print = print_callback(on_print)
-        self._config = make_config(options, self._print)
+        self._state = state_adapter(self, state_hook)
+        self._config = make_config(options, self._print, self._state)
         self._keep = []
         self._fibers = weakref.WeakValueDictionary()
         self._on_fiber_end = on_fiber_end
@@ -342,15 +383,55 @@ class Runtime(RuntimeBase):
             return self._p
         if self._closed:
             raise InvalidArgumentError("the runtime is closed")
+        self._make(None)
+        return self._p
+
+    def _make(self, state):
+        """Creates the C runtime, or restores it from `state` (bytes)."""
         hosts = build_hosts(self, self._hosts, self._keep)
         try:
             out = ctypes.c_void_p()
-            check(lib.bvm_runtime_create(self._program._handle, hosts,
-                                         ctypes.byref(self._config), ctypes.byref(out)))
+            if state is None:
+                status = lib.bvm_runtime_create(self._program._handle, hosts,
+                                                ctypes.byref(self._config),
+                                                ctypes.byref(out))
+            else:
+                status = lib.bvm_runtime_restore_state(
+                    self._program._handle, hosts, ctypes.byref(self._config), state,
+                    len(state), ctypes.byref(out))
         finally:
             lib.bvm_hosts_free(hosts)
+        if self._state is not None:
+            self._state.raise_error()
+        check(status)
         self._p = out
-        return out
+
+    def save_state(self):
+        """The runtime's whole state as bytes (docs/snapshots.md). Calls of
+        Python async functions still pending are saved through the
+        ``state_hook``; without one they make the save fail
+        (``InvalidArgumentError``)."""
+        return take_state(lib.bvm_runtime_save_state, self._ptr(), self._state)
+
+    @classmethod
+    def restore_state(cls, program, data, hosts=None, on_print=None,
+                      on_fiber_end=None, state_hook=None, builtins=True):
+        """A new runtime of `program` in a saved state, with these host
+        functions and callbacks (the limits, budget and random generator
+        come from the state; ``builtins`` and the ``state_hook``'s presence
+        must be as when saved). ``InvalidStateError`` for bytes that are
+        not a state of this program."""
+        rt = cls(program, hosts=hosts, on_print=on_print, on_fiber_end=on_fiber_end,
+                 state_hook=state_hook, builtins=builtins)
+        rt._make(bytes(data))
+        try:
+            rt._tick = rt.clock[2]  # run() goes on from the saved tick
+            if rt._state is not None:
+                rt._state.deliver(rt)
+        except BaseException:
+            rt.close()
+            raise
+        return rt
 
     def _track(self, fiber):
         self._fibers[fiber.id] = fiber
@@ -450,6 +531,7 @@ class RunnerRuntime(RuntimeBase):
     """The runtime of a Runner (owned by it)."""
 
     def __init__(self, runner):
+        super().__init__()
         self._runner = weakref.ref(runner)
 
     def _ptr(self):

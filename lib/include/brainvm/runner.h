@@ -118,17 +118,20 @@ class Runner {
   // The whole run as a saved state (docs/snapshots.md): the runtime, the
   // built-in library's part and the run loop's own (options that shape
   // execution, progress, rules, the records the report will list), when no
-  // tick is running.
-  Result<std::vector<uint8_t>> saveState();
+  // tick is running. `hooks` add the embedder's own parts after those (its
+  // operations in flight: state.h's StateHook).
+  Result<std::vector<uint8_t>> saveState(
+      std::span<StateHook* const> hooks = {});
   // A runner that goes on from a saved state: the same program, `options`
   // for the host side (its own host functions, onTick, echo, observer, and
   // maxTicks counted from the run's first tick). The options that shape
   // execution (runtime config, dt, seed, entry) come from the state;
   // `setup` is not called (the run has started). A report of the resumed
   // run is the report the run would have made without the interruption.
+  // `hooks` read back the parts saveState's hooks wrote, in that order.
   static Result<std::unique_ptr<Runner>> restoreState(
       std::shared_ptr<const LoadedProgram> program, RunOptions options,
-      std::span<const uint8_t> state);
+      std::span<const uint8_t> state, std::span<StateHook* const> hooks = {});
   // The options the runner runs with (from the state when restored).
   const RunOptions& options() const { return options_; }
   // Changes the tick limit (counted from the run's first tick), e.g. to run
