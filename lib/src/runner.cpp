@@ -167,6 +167,11 @@ Value Runner::keep(const Value& v) {
   return v;
 }
 
+void Runner::releaseReportPins() {
+  for (PinId id : state_->reportPins) runtime_->unpin(id);
+  state_->reportPins.clear();
+}
+
 void Runner::recordEnded(const FiberView& v) {
   State& st = *state_;
   if (v.isRule) {
@@ -308,8 +313,9 @@ RunReport Runner::report() {
         rec.fired++;
     report.rules.push_back(std::move(rec));
   }
+  releaseReportPins();
   for (auto& [name, v] : rt.sharedVariables()) {
-    if (v.isObject() || v.isHandle()) st.pins.push_back(rt.pin(v));
+    if (v.isObject() || v.isHandle()) st.reportPins.push_back(rt.pin(v));
     report.variables.emplace_back(name, v);
   }
   if (builtins_) report.output = builtins_->output();

@@ -155,6 +155,10 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
 
 Result<std::vector<uint8_t>> Runner::saveState(
     std::span<StateHook* const> extra) {
+  // The last report's pins are not part of the run: a restored runner would
+  // not know them. Nothing is collected before the next tick, so that
+  // report's values stay readable until then.
+  releaseReportPins();
   Hook hook(*this);
   std::vector<StateHook*> hooks{&hook};
   if (builtins_) hooks.push_back(builtins_.get());

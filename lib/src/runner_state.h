@@ -57,6 +57,9 @@ struct Runner::State {
   // Non-rule fibers in the order they ended; sorted by id in the report.
   std::vector<FiberRecord> records;
   std::vector<PinId> pins;  // values the records hold
+  // Variables' values the last report() handed out; released by the next
+  // report() or saveState(), so that reporting every tick pins nothing new.
+  std::vector<PinId> reportPins;
   std::optional<Value> result;
   bool faulted = false;
   bool started = false;

@@ -273,6 +273,41 @@ TEST(Runner, EntryOptionAndEcho) {
   EXPECT_EQ(runner.error().code, ErrorCode::InvalidArgument);
 }
 
+// Regression: every report() pinned the variables' objects for good, so a
+// host reporting each tick grew the pin table (and its saved states)
+// without end.
+TEST(Runner, ReportingEveryTickHoldsOnToNothingMore) {
+  ProgramBuilder pb;
+  pb.shared("seen");
+  auto& r = pb.func("remember");  // a new list in a variable every tick
+  r.listNew().k(1).listPush().storeVar("seen").knil().ret();
+  pb.rule("remember");
+  auto stateAfter = [&](int reports) {
+    RunOptions o;
+    o.maxTicks = 50;
+    auto runner = Runner::create(pb.build(), o);
+    EXPECT_TRUE(runner.ok());
+    if (!runner) return size_t{0};
+    EXPECT_TRUE(runner.value()->start().ok());
+    for (int tick = 0; tick < 50; ++tick) {
+      EXPECT_TRUE(runner.value()->step().ok());
+      if (tick < reports) {
+        RunReport rep = runner.value()->report();
+        EXPECT_EQ(rep.variables.size(), 1u);
+      }
+    }
+    // The last report's values stay readable until the runner goes on.
+    RunReport last = runner.value()->report();
+    EXPECT_EQ(show(last.variables.at(0).second), "[1]");
+    auto saved = runner.value()->saveState();
+    EXPECT_TRUE(saved.ok());
+    return saved.ok() ? saved.value().size() : size_t{0};
+  };
+  const size_t once = stateAfter(0);
+  EXPECT_GT(once, 0u);
+  EXPECT_EQ(stateAfter(50), once);
+}
+
 TEST(Runner, NothingToRunIsRejected) {
   ProgramBuilder pb;
   pb.noEntry();

@@ -112,7 +112,10 @@ class Runner {
   // Ticks run so far.
   uint64_t ticksRun() const;
   // The report of the run so far: when it is not finished, status "ticks",
-  // live fibers in their current state.
+  // live fibers in their current state. The objects its values refer to
+  // stay alive until the next report() or saveState() (fibers' results and
+  // errors: as long as the Runner), so reporting every tick holds on to
+  // nothing more.
   RunReport report();
 
   // The whole run as a saved state (docs/snapshots.md): the runtime, the
@@ -153,6 +156,7 @@ class Runner {
   void reapEnded();
   void recordEnded(const FiberView& v);
   Value keep(const Value& v);
+  void releaseReportPins();
   struct State;
   RunOptions options_;
   std::unique_ptr<BuiltinHost> builtins_;
