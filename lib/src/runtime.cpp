@@ -202,6 +202,27 @@ Status Runtime::setShared(std::string_view name, const Value& value) {
   return Ok{};
 }
 
+std::optional<SharedSlot> Runtime::sharedSlot(std::string_view name) const {
+  if (std::optional<uint32_t> i = impl_->loaded->findVariable(name))
+    return SharedSlot{*i};
+  return std::nullopt;
+}
+
+std::optional<Value> Runtime::getShared(SharedSlot slot) const {
+  if (slot.index >= impl_->shared.size()) return std::nullopt;
+  const Value& v = impl_->shared[slot.index];
+  if (isAbsent(v)) return std::nullopt;
+  return v;
+}
+
+Status Runtime::setShared(SharedSlot slot, const Value& value) {
+  if (slot.index >= impl_->shared.size())
+    return Error(ErrorCode::InvalidArgument,
+                 "no variable slot " + std::to_string(slot.index));
+  impl_->shared[slot.index] = value;
+  return Ok{};
+}
+
 std::vector<std::pair<std::string, Value>> Runtime::sharedVariables() const {
   std::vector<std::pair<std::string, Value>> out;
   const Program& p = impl_->program;

@@ -155,6 +155,26 @@ TEST(Embedding, TheTickCallbackSetsVariablesSettlesHandlesAndStops) {
   EXPECT_EQ(report->rules[0].runs, 5u);
 }
 
+TEST(Embedding, SharedSlotsReadAndWriteTheNamedVariable) {
+  ProgramBuilder pb;
+  pb.shared("input", Value::number(0)).shared("seen");
+  pb.func("main").loadVar("input").storeVar("seen").knil().ret();
+  auto runner = Runner::create(pb.build(), {});
+  ASSERT_TRUE(runner.ok());
+  Runtime& rt = runner.value()->runtime();
+  std::optional<SharedSlot> input = rt.sharedSlot("input");
+  std::optional<SharedSlot> seen = rt.sharedSlot("seen");
+  ASSERT_TRUE(input && seen);
+  EXPECT_NE(input->index, seen->index);
+  EXPECT_FALSE(rt.sharedSlot("nowhere"));
+  ASSERT_TRUE(rt.setShared(*input, Value::number(7)).ok());
+  EXPECT_EQ(show(rt.getShared("input").value()), "7");
+  ASSERT_TRUE(runner.value()->run().ok());
+  EXPECT_EQ(show(rt.getShared(*seen).value()), "7");
+  EXPECT_FALSE(rt.setShared(SharedSlot{1000}, Value::number(1)).ok());
+  EXPECT_FALSE(rt.getShared(SharedSlot{1000}));
+}
+
 TEST(Embedding, ARunnerWithoutTheBuiltInsLinksOnlyTheHostsGiven) {
   ProgramBuilder pb;
   pb.func("main").k(1).host("print", 1).ret();

@@ -115,6 +115,10 @@ class StateHook;
 using ContextId = uint32_t;
 inline constexpr ContextId kNoContext = 0;
 using PinId = uint32_t;
+// A program variable's index (Runtime::sharedSlot).
+struct SharedSlot {
+  uint32_t index;
+};
 
 class RuntimeImpl;
 
@@ -183,6 +187,15 @@ class Runtime {
   // Shared scope (the program's `.var`s and anything host-set).
   std::optional<Value> getShared(std::string_view name) const;
   Status setShared(std::string_view name, const Value& value);
+  // A variable name of the program (a `.var` or a name its code loads or
+  // stores; nullopt for others) looked up once: a host that sets a brain's
+  // inputs every tick skips the name lookup. Slots are the program's, good
+  // for every runtime of that program (LoadedProgram::findVariable gives the
+  // same index).
+  std::optional<SharedSlot> sharedSlot(std::string_view name) const;
+  std::optional<Value> getShared(SharedSlot slot) const;
+  Status setShared(SharedSlot slot, const Value& value);  // InvalidArgument
+                                                          // if out of range
   // Every shared variable, sorted by name.
   std::vector<std::pair<std::string, Value>> sharedVariables() const;
   std::optional<Value> getFiberVariable(FiberId id, std::string_view name) const;
