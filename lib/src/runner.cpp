@@ -35,15 +35,26 @@ void sortById(std::vector<FiberRecord>& records) {
   const size_t n = records.size();
   std::vector<uint32_t> rank(n);  // final position of records[i]
   const uint64_t span = uint64_t(hi) - lo + 1;
+  bool ranked = false;
   if (span <= 4 * uint64_t(n)) {
     constexpr uint32_t kNone = UINT32_MAX;
     std::vector<uint32_t> at(span, kNone);
-    for (size_t i = 0; i < n; ++i)
-      at[records[i].id - lo] = static_cast<uint32_t>(i);
-    uint32_t next = 0;
-    for (uint32_t i : at)
-      if (i != kNone) rank[i] = next++;
-  } else {
+    bool unique = true;
+    for (size_t i = 0; i < n && unique; ++i) {
+      uint32_t& slot = at[records[i].id - lo];
+      unique = slot == kNone;
+      slot = static_cast<uint32_t>(i);
+    }
+    // Two records with one id would leave a rank unset and the permutation
+    // below would never close; the general sort handles them.
+    if (unique) {
+      uint32_t next = 0;
+      for (uint32_t i : at)
+        if (i != kNone) rank[i] = next++;
+      ranked = true;
+    }
+  }
+  if (!ranked) {
     std::vector<std::pair<FiberId, uint32_t>> order(n);
     for (size_t i = 0; i < n; ++i)
       order[i] = {records[i].id, static_cast<uint32_t>(i)};

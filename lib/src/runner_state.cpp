@@ -138,6 +138,21 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
     rec.state = static_cast<FiberState>(state);
     st.records.push_back(std::move(rec));
   }
+  // A record is written when its fiber is collected: one per fiber, and never
+  // for a fiber the runtime still holds.
+  {
+    std::vector<FiberId> ids = rt.fiberIds();
+    std::sort(ids.begin(), ids.end());
+    std::set<FiberId> recorded;
+    for (const FiberRecord& rec : st.records) {
+      if (!recorded.insert(rec.id).second ||
+          std::binary_search(ids.begin(), ids.end(), rec.id)) {
+        in.fail("fiber " + std::to_string(rec.id) +
+                " has a second record, or a record while it is still held");
+        return Ok{};
+      }
+    }
+  }
   if (!in.count(n, 1, "pin")) return Ok{};
   std::set<PinId> seen;
   st.pins.clear();

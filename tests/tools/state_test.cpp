@@ -4,6 +4,7 @@
 // are refused with a reason; pending host handles need a hook.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -20,6 +21,18 @@ std::string reportText(Runner& r) {
   std::string out;
   cli::writeReportJson(r.report(), r.runtime().program(), false, out);
   return out;
+}
+
+// Recomputes a state's payload checksum after a test changed its bytes, so
+// that the payload's own checks are exercised.
+void resealState(std::vector<uint8_t>& bytes) {
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t k = 28; k < bytes.size(); ++k) {
+    c ^= bytes[k];
+    for (int b = 0; b < 8; ++b) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+  }
+  c ^= 0xFFFFFFFFu;
+  for (int b = 0; b < 4; ++b) bytes[8 + b] = static_cast<uint8_t>(c >> (8 * b));
 }
 
 RunOptions optionsFor(uint64_t ticks) {
@@ -204,15 +217,60 @@ TEST(State, MalformedStatesAreRefusedWithAnOffsetAndAReason) {
     const size_t at = 28 + rng() % (bad.size() - 28);
     bad[at] = static_cast<uint8_t>(rng());
     // Recompute the CRC so that the payload's own checks are exercised.
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t k = 28; k < bad.size(); ++k) {
-      c ^= bad[k];
-      for (int b = 0; b < 8; ++b) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
-    }
-    c ^= 0xFFFFFFFFu;
-    for (int b = 0; b < 4; ++b) bad[8 + b] = static_cast<uint8_t>(c >> (8 * b));
+    resealState(bad);
     auto restored = Runner::restoreState(program, optionsFor(9), bad);
     if (restored.ok()) (void)restored.value()->run();
+  }
+}
+
+// Found by fuzz_state: a state whose fiber records repeat an id made the
+// report's sort by id loop forever. Such a state is refused.
+TEST(State, AStateWithTwoRecordsOfOneFiberIsRefused) {
+  auto program = loadText(R"(
+.spawn first_job
+.spawn second_job
+.spawn sleeper
+.func first_job()
+  push_const 1
+  ret
+.end
+.func second_job()
+  push_const 2
+  ret
+.end
+.func sleeper()
+again:
+  yield
+  jmp again
+.end
+)", "records");
+  ASSERT_TRUE(program);
+  auto r = Runner::create(program, optionsFor(2));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.value()->run().ok());
+  RunReport report = r.value()->report();
+  ASSERT_EQ(report.fibers.size(), 3u);
+  const FiberId first = report.fibers[0].id, second = report.fibers[1].id,
+                live = report.fibers[2].id;
+  ASSERT_LT(live, 128u);  // one-byte varints below
+  const std::vector<uint8_t> good = r.value()->saveState().value();
+  ASSERT_TRUE(Runner::restoreState(program, optionsFor(4), good).ok());
+  // A record is: id, name length, name, ...
+  const std::string name = "second_job";
+  std::vector<uint8_t> pattern{static_cast<uint8_t>(second),
+                               static_cast<uint8_t>(name.size())};
+  pattern.insert(pattern.end(), name.begin(), name.end());
+  auto at = std::search(good.begin(), good.end(), pattern.begin(), pattern.end());
+  ASSERT_NE(at, good.end());
+  const size_t offset = static_cast<size_t>(at - good.begin());
+  for (FiberId id : {first, live}) {
+    std::vector<uint8_t> bad = good;
+    bad[offset] = static_cast<uint8_t>(id);
+    resealState(bad);
+    auto restored = Runner::restoreState(program, optionsFor(4), bad);
+    ASSERT_FALSE(restored.ok()) << "record id " << id;
+    EXPECT_NE(restored.error().message().find("record"), std::string::npos)
+        << restored.error().message();
   }
 }
 
