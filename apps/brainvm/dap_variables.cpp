@@ -1,7 +1,6 @@
 #include "dap_variables.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "brainvm/builtins.h"
 #include "brainvm/objects.h"
@@ -18,27 +17,10 @@ bool expandable(const Value& v) {
          (v.isStruct() && v.asStruct()->fieldCount() > 0);
 }
 
-// JSON-style quoting, as to_string writes strings inside containers.
 std::string quoted(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + '"';
+  std::string out;
+  appendQuotedString(out, s);
+  return out;
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -31,25 +30,7 @@ void expand(const Value& v, int depth, std::vector<const Object*>& open,
   if (!container || empty || depth >= 8) {
     // Strings inside containers are quoted, as to_string quotes them.
     if (depth > 0 && v.isString()) {
-      out += '"';
-      for (unsigned char c : v.stringView()) {
-        switch (c) {
-          case '"': out += "\\\""; break;
-          case '\\': out += "\\\\"; break;
-          case '\n': out += "\\n"; break;
-          case '\t': out += "\\t"; break;
-          case '\r': out += "\\r"; break;
-          default:
-            if (c < 0x20) {
-              char buf[8];
-              std::snprintf(buf, sizeof buf, "\\u%04x", c);
-              out += buf;
-            } else {
-              out += static_cast<char>(c);
-            }
-        }
-      }
-      out += '"';
+      appendQuotedString(out, v.stringView());
     } else {
       out += toDisplayString(v);
     }

@@ -11,28 +11,6 @@ namespace {
 
 constexpr int kMaxDepth = 64;
 
-void appendQuoted(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
-
 class Renderer {
  public:
   std::string out;
@@ -46,7 +24,7 @@ class Renderer {
       case ValueKind::Number: out += formatNumber(v.asNumber()); return;
       case ValueKind::String:
         if (nested)
-          appendQuoted(out, v.stringView());
+          appendQuotedString(out, v.stringView());
         else
           out += v.stringView();
         return;
@@ -117,6 +95,28 @@ class Renderer {
 };
 
 }  // namespace
+
+void appendQuotedString(std::string& out, std::string_view s) {
+  out += '"';
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
 
 std::string toDisplayString(const Value& v) {
   Renderer r;

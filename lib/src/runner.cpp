@@ -111,16 +111,10 @@ Result<std::unique_ptr<Runner>> Runner::create(
                    "main), .spawn or .rule");
   }
 
-  HostRegistry registry;
-  if (options.builtins) {
-    r->builtins_ = std::make_unique<BuiltinHost>(options.seed);
-    if (options.echo) r->builtins_->setEcho(options.echo);
-    if (Status s = r->builtins_->registerInto(registry, &program->program()); !s)
-      return s.takeError();
-  }
-  registry.merge(options.hosts);
+  Result<HostRegistry> registry = r->hostsFor(program->program(), options);
+  if (!registry) return registry.takeError();
   Result<std::unique_ptr<Runtime>> rt =
-      Runtime::create(std::move(program), registry, options.runtime);
+      Runtime::create(std::move(program), registry.value(), options.runtime);
   if (!rt) return rt.takeError();
   r->runtime_ = std::move(rt.value());
   r->options_ = std::move(options);
@@ -220,6 +214,19 @@ void Runner::attachState() {
 
 void Runner::reapEnded() {
   runtime_->impl_->collectEnded([this](const FiberView& v) { recordEnded(v); });
+}
+
+Result<HostRegistry> Runner::hostsFor(const Program& program,
+                                      const RunOptions& options) {
+  HostRegistry registry;
+  if (options.builtins) {
+    builtins_ = std::make_unique<BuiltinHost>(options.seed);
+    if (options.echo) builtins_->setEcho(options.echo);
+    if (Status s = builtins_->registerInto(registry, &program); !s)
+      return s.takeError();
+  }
+  registry.merge(options.hosts);
+  return registry;
 }
 
 Status Runner::spawnRule(size_t i) {

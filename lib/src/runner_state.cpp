@@ -186,21 +186,15 @@ Result<std::unique_ptr<Runner>> Runner::restoreState(
     std::span<const uint8_t> state, std::span<StateHook* const> extra) {
   if (!program) return Error(ErrorCode::InvalidArgument, "no program");
   std::unique_ptr<Runner> r(new Runner());
-  HostRegistry registry;
-  if (options.builtins) {
-    r->builtins_ = std::make_unique<BuiltinHost>(options.seed);
-    if (options.echo) r->builtins_->setEcho(options.echo);
-    if (Status s = r->builtins_->registerInto(registry, &program->program()); !s)
-      return s.takeError();
-  }
-  registry.merge(options.hosts);
+  Result<HostRegistry> registry = r->hostsFor(program->program(), options);
+  if (!registry) return registry.takeError();
   r->options_ = std::move(options);
   r->state_ = std::make_unique<State>(*r, r->options_.observer);
   Hook hook(*r);
   std::vector<StateHook*> hooks{&hook};
   if (r->builtins_) hooks.push_back(r->builtins_.get());
   hooks.insert(hooks.end(), extra.begin(), extra.end());
-  auto rt = Runtime::restoreState(std::move(program), registry, state, hooks);
+  auto rt = Runtime::restoreState(std::move(program), registry.value(), state, hooks);
   if (!rt) return rt.takeError();
   r->runtime_ = std::move(rt.value());
   r->options_.runtime = r->runtime_->config();

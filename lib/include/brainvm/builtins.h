@@ -23,6 +23,10 @@ namespace brainvm {
 // `Point{x: 1, y: 2}`, errors `HostError: message`, handles `handle#3`.
 // Cycles print as `<cycle>`; nesting deeper than 64 as `...`.
 std::string toDisplayString(const Value& v);
+// A string as to_string writes it inside a container: in double quotes, with
+// `"`, `\`, newline, tab and carriage return escaped and other control
+// characters as \u00XX.
+void appendQuotedString(std::string& out, std::string_view s);
 // A number as ECMAScript's Number.prototype.toString writes it (the shortest
 // digits that read back to d: "42", "3.5", "100000000000000000000", "0.0001",
 // "1e+21", "1e-7"), except "nan", "inf", "-inf"; -0 as "0".

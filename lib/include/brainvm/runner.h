@@ -148,6 +148,10 @@ class Runner {
  private:
   class Hook;
   Runner();
+  // The host functions of a new or restored run: the built-ins (made here)
+  // unless options.builtins is off, then options.hosts.
+  Result<HostRegistry> hostsFor(const Program& program,
+                                const RunOptions& options);
   Status spawnRule(size_t index);
   void attachState();
   friend class RunnerObserver;
