@@ -45,6 +45,9 @@ struct Fiber {
   std::unique_ptr<Value[]> vars;
 
   ~Fiber();
+  // Back to the state of a new fiber but for its stack and frame vector,
+  // kept (emptied) for a restart (RuntimeImpl::retire, spawn).
+  void reset();
   // Back to the state of a new fiber: frees what the runtime's buffer pools
   // did not take (RuntimeImpl::releaseBuffers).
   void recycle();

@@ -1,7 +1,5 @@
 #include "fiber_table.h"
 
-#include "fiber.h"
-
 namespace brainvm {
 
 namespace {
@@ -15,8 +13,6 @@ FiberTable::~FiberTable() {
   for (Fiber* f : pool_) delete f;
 }
 
-FiberId FiberTable::idOf(const Fiber* f) { return f->id; }
-
 Fiber* FiberTable::create(FiberId id) {
   Fiber* f;
   if (!pool_.empty()) {
@@ -25,12 +21,16 @@ Fiber* FiberTable::create(FiberId id) {
   } else {
     f = new Fiber();
   }
+  adopt(f, id);
+  return f;
+}
+
+void FiberTable::adopt(Fiber* f, FiberId id) {
   f->id = id;
   if ((count_ + 1) * 2 > slots_.size())
     rehash(slots_.empty() ? 16 : slots_.size() * 2);
   insert(f);
   ++count_;
-  return f;
 }
 
 void FiberTable::insert(Fiber* f) {
@@ -40,11 +40,22 @@ void FiberTable::insert(Fiber* f) {
 }
 
 void FiberTable::erase(FiberId id) {
-  if (count_ == 0) return;
+  Fiber* f = detach(id);
+  if (f == nullptr) return;
+  if (pool_.size() < kMaxPooledFibers) {
+    f->recycle();
+    pool_.push_back(f);
+  } else {
+    delete f;
+  }
+}
+
+Fiber* FiberTable::detach(FiberId id) {
+  if (count_ == 0) return nullptr;
   size_t i = home(id);
   while (slots_[i] != nullptr && slots_[i]->id != id) i = (i + 1) & mask();
   Fiber* f = slots_[i];
-  if (f == nullptr) return;
+  if (f == nullptr) return nullptr;
   // Backward-shift deletion: move later members of the probe run into the
   // hole when the hole lies between their home slot and where they are.
   size_t hole = i;
@@ -57,15 +68,9 @@ void FiberTable::erase(FiberId id) {
   }
   slots_[hole] = nullptr;
   --count_;
-
-  if (pool_.size() < kMaxPooledFibers) {
-    f->recycle();
-    pool_.push_back(f);
-  } else {
-    delete f;
-  }
   if (slots_.size() > 64 && count_ * 8 < slots_.size())
     rehash(slots_.size() / 2);
+  return f;
 }
 
 void FiberTable::rehash(size_t capacity) {

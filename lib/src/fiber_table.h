@@ -10,10 +10,9 @@
 #include <vector>
 
 #include "brainvm/runtime.h"
+#include "fiber.h"
 
 namespace brainvm {
-
-struct Fiber;
 
 class FiberTable {
  public:
@@ -27,13 +26,17 @@ class FiberTable {
     for (size_t i = home(id);; i = (i + 1) & mask()) {
       Fiber* f = slots_[i];
       if (f == nullptr) return nullptr;
-      if (idOf(f) == id) return f;
+      if (f->id == id) return f;
     }
   }
   // A reset fiber (recycled when possible) with this id, in the table.
   Fiber* create(FiberId id);
   // Removes the fiber and keeps its object for reuse (or frees it).
   void erase(FiberId id);
+  // Removes the fiber and hands its object to the caller (nullptr if none).
+  Fiber* detach(FiberId id);
+  // Puts a detached fiber back in the table under a new id.
+  void adopt(Fiber* f, FiberId id);
   size_t size() const { return count_; }
 
   template <class Fn>
@@ -43,7 +46,6 @@ class FiberTable {
   }
 
  private:
-  static FiberId idOf(const Fiber* f);
   size_t mask() const { return slots_.size() - 1; }
   size_t home(FiberId id) const {
     return static_cast<size_t>((uint64_t(id) * 0x9E3779B97F4A7C15ull) >> 32) &

@@ -14,26 +14,33 @@ namespace {
 constexpr uint32_t kKeptStackValues = 32;
 // Buffers kept in each pool: enough for a batch of short fibers.
 constexpr size_t kMaxPooledBuffers = 1024;
+// Spare rule runs kept (RuntimeImpl::retire): a brain has a few rules.
+constexpr size_t kMaxSpareRuns = 32;
 }  // namespace
 
-void Fiber::recycle() {
+void Fiber::reset() {
   id = 0;
   function = 0;
   state = FiberState::Runnable;
   fired = isRule = queued = hasPendingThrow = false;
   awaiting = 0;
-  // An ended fiber's buffers already went to the runtime's pools
-  // (releaseBuffers); whatever is left is freed.
-  std::free(stack);
-  stack = nullptr;
-  capacity = 0;
   sp = 0;
-  frames = {};
+  frames.clear();
   handlers.clear();
   pendingError = Value();
   result = Value();
   error = Value();
   vars.reset();
+}
+
+void Fiber::recycle() {
+  reset();
+  // An ended fiber's buffers already went to the runtime's pools
+  // (releaseBuffers); whatever is left is freed.
+  std::free(stack);
+  stack = nullptr;
+  capacity = 0;
+  frames = {};
 }
 
 bool RuntimeImpl::growStack(Fiber& f, uint64_t needed) {
@@ -67,15 +74,23 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
                  "function '" + fn.name + "' needs " + std::to_string(needed) +
                      " stack slots; the limit is " +
                      std::to_string(config.maxStackSize));
-  // A new or recycled fiber has no buffers; take pooled ones if any.
-  Fiber* f = fibers.create(nextFiberId);
-  if (!stackPool.empty()) {
-    std::tie(f->stack, f->capacity) = stackPool.back();
-    stackPool.pop_back();
-  }
-  if (!framePool.empty()) {
-    f->frames.swap(framePool.back());
-    framePool.pop_back();
+  Fiber* f;
+  if (rule && !spareRuns.empty()) {
+    // A rule's previous run restarts with its own stack and frame vector.
+    f = spareRuns.back().release();
+    spareRuns.pop_back();
+    fibers.adopt(f, nextFiberId);
+  } else {
+    // A new or recycled fiber has no buffers; take pooled ones if any.
+    f = fibers.create(nextFiberId);
+    if (!stackPool.empty()) {
+      std::tie(f->stack, f->capacity) = stackPool.back();
+      stackPool.pop_back();
+    }
+    if (!framePool.empty()) {
+      f->frames.swap(framePool.back());
+      framePool.pop_back();
+    }
   }
   if (f->capacity < needed && !growStack(*f, std::max<uint64_t>(needed, 4))) {
     fibers.erase(f->id);
@@ -111,13 +126,33 @@ void RuntimeImpl::endFiber(Fiber& f, FiberState state) {
   --liveFibers;
   ended.push_back(f.id);
   if (running != &f) {
-    // Release the stack now: an ended fiber keeps only its result/error.
-    releaseBuffers(f);
+    // Release the stack now: an ended fiber keeps only its result/error. A
+    // rule run that ended done keeps its (empty) buffers for the rule's
+    // next run (retire).
+    if (f.isRule && state == FiberState::Done) {
+      f.sp = 0;
+      f.frames.clear();
+    } else {
+      releaseBuffers(f);
+    }
     f.handlers.clear();
     f.handlers.shrink_to_fit();
     f.vars.reset();
     f.pendingError = Value();
   }
+}
+
+void RuntimeImpl::retire(Fiber& f) {
+  if (f.stack != nullptr && f.isRule && f.state == FiberState::Done &&
+      f.capacity <= kKeptStackValues && f.frames.capacity() <= 16 &&
+      spareRuns.size() < kMaxSpareRuns) {
+    fibers.detach(f.id);
+    f.reset();
+    spareRuns.emplace_back(&f);
+    return;
+  }
+  if (f.stack != nullptr) releaseBuffers(f);
+  fibers.erase(f.id);
 }
 
 void RuntimeImpl::releaseBuffers(Fiber& f) {

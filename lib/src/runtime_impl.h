@@ -109,7 +109,7 @@ class RuntimeImpl {
       Fiber* f = fibers.find(id);
       if (f == nullptr) continue;
       onEnded(view(*f));
-      fibers.erase(id);
+      retire(*f);
       ++removed;
     }
     ended.clear();
@@ -118,6 +118,9 @@ class RuntimeImpl {
   void faultAll(ErrorTag tag, std::string_view message);
   FiberView view(const Fiber& f) const;
   void endFiber(Fiber& f, FiberState state);
+  // Takes a collected fiber out of the table: a rule run that ended done
+  // becomes a spare run, anything else is erased.
+  void retire(Fiber& f);
   // Gives an ended fiber's stack and frame vector to the next spawns.
   void releaseBuffers(Fiber& f);
 
@@ -236,6 +239,9 @@ class RuntimeImpl {
   // Buffers of ended fibers, reused by spawn (bounded; small stacks only).
   std::vector<std::pair<Value*, uint32_t>> stackPool;
   std::vector<std::vector<Frame>> framePool;
+  // Rule runs that ended done, kept whole (stack and frame vector) for the
+  // next rule spawns. Outside the table: no id, not a root, not saved.
+  std::vector<std::unique_ptr<Fiber>> spareRuns;
   uint32_t liveFibers = 0;
   Fiber* running = nullptr;
 
