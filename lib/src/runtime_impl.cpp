@@ -26,6 +26,7 @@ RuntimeImpl::RuntimeImpl(std::shared_ptr<const LoadedProgram> lp,
 
 RuntimeImpl::~RuntimeImpl() {
   for (auto& [stack, capacity] : stackPool) std::free(stack);
+  for (auto& [frames, capacity] : framePool) std::free(frames);
 }
 
 Status RuntimeImpl::bindImports(const HostRegistry& hosts) {

@@ -236,9 +236,10 @@ class RuntimeImpl {
   FiberQueue runQueue;
   std::vector<FiberId> ended;  // ended since the last gc()
   FiberId nextFiberId = 1;
-  // Buffers of ended fibers, reused by spawn (bounded; small stacks only).
+  // Heap buffers of ended fibers, reused by spawn (bounded; small stacks
+  // only; inline stacks and frames stay with their fiber).
   std::vector<std::pair<Value*, uint32_t>> stackPool;
-  std::vector<std::vector<Frame>> framePool;
+  std::vector<std::pair<Frame*, uint32_t>> framePool;
   // Rule runs that ended done, kept whole (stack and frame vector) for the
   // next rule spawns. Outside the table: no id, not a root, not saved.
   std::vector<std::unique_ptr<Fiber>> spareRuns;
