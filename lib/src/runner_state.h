@@ -46,10 +46,16 @@ class RunnerObserver : public RuntimeObserver {
 // Everything the run loop keeps between ticks.
 struct Runner::State {
   State(Runner& runner, RuntimeObserver* next) : tracker(runner, next) {}
+  // A rule's counters; report() makes its RuleRecord (the name is the
+  // program's, not copied per runner).
   struct Rule {
+    explicit Rule(uint32_t fn) : function(fn) {}
     uint32_t function;
     std::optional<FiberId> fiber;  // the live run, if any
-    RuleRecord record;
+    uint64_t runs = 0;
+    uint64_t fired = 0;
+    uint64_t faults = 0;
+    std::optional<Value> firstError;
   };
   RunnerObserver tracker;
   std::optional<FiberId> entryFiber;
