@@ -57,9 +57,15 @@ struct Runner::State {
     uint64_t faults = 0;
     std::optional<Value> firstError;
   };
+  // What a tick touches first.
   RunnerObserver tracker;
-  std::optional<FiberId> entryFiber;
   std::vector<Rule> rules;
+  uint64_t ticks = 0;  // ticks run
+  bool faulted = false;
+  bool started = false;
+  bool finished = false;
+  RunOutcome status = RunOutcome::Ticks;
+  std::optional<FiberId> entryFiber;
   // Non-rule fibers in the order they ended; sorted by id in the report.
   std::vector<FiberRecord> records;
   std::vector<PinId> pins;  // values the records hold
@@ -67,11 +73,6 @@ struct Runner::State {
   // report() or saveState(), so that reporting every tick pins nothing new.
   std::vector<PinId> reportPins;
   std::optional<Value> result;
-  bool faulted = false;
-  bool started = false;
-  bool finished = false;
-  RunOutcome status = RunOutcome::Ticks;
-  uint64_t ticks = 0;  // ticks run
 };
 
 // The Runner's part of a saved state: its options that shape execution,

@@ -12,10 +12,10 @@ namespace brainvm {
 
 RuntimeImpl::RuntimeImpl(std::shared_ptr<const LoadedProgram> lp,
                          RuntimeConfig cfg)
-    : loaded(std::move(lp)),
-      program(loaded->program()),
+    : program(lp->program()),
       config(cfg),
-      heap(cfg.maxHeapBytes, cfg.maxStringBytes) {
+      heap(cfg.maxHeapBytes, cfg.maxStringBytes),
+      loaded(std::move(lp)) {
   // One out-of-memory error for every runtime: immutable, never freed (and
   // still reachable, through `arena`).
   static ConstantArena* const arena = new ConstantArena();
