@@ -28,7 +28,7 @@ Fiber* FiberTable::create(FiberId id) {
 void FiberTable::adopt(Fiber* f, FiberId id) {
   f->id = id;
   if ((count_ + 1) * 2 > slots_.size())
-    rehash(slots_.empty() ? 16 : slots_.size() * 2);
+    rehash(slots_.empty() ? 8 : slots_.size() * 2);
   insert(f);
   ++count_;
 }

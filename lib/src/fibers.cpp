@@ -7,7 +7,13 @@
 
 namespace brainvm {
 
-Fiber::~Fiber() { std::free(stack); }
+Fiber::~Fiber() { freeStack(); }
+
+void Fiber::freeStack() {
+  if (!stackInline()) std::free(stack);
+  stack = nullptr;
+  capacity = 0;
+}
 
 namespace {
 // Stacks up to this many values are kept for reuse by later spawns.
@@ -37,18 +43,26 @@ void Fiber::recycle() {
   reset();
   // An ended fiber's buffers already went to the runtime's pools
   // (releaseBuffers); whatever is left is freed.
-  std::free(stack);
-  stack = nullptr;
-  capacity = 0;
-  frames = {};
+  freeStack();
+  frames.freeHeap();
 }
 
 bool RuntimeImpl::growStack(Fiber& f, uint64_t needed) {
   uint64_t cap = std::max<uint64_t>(f.capacity * 2, needed);
   cap = std::min<uint64_t>(cap, std::max<uint64_t>(needed, config.maxStackSize));
-  void* p = std::realloc(f.stack, cap * sizeof(Value));
-  if (!p) return false;
-  f.stack = static_cast<Value*>(p);
+  if (f.stack == nullptr && cap <= Fiber::kInlineValues) {
+    f.stack = f.inlineStack;
+  } else if (f.stackInline()) {
+    // Off the inline buffer: a heap stack with the inline values.
+    auto* p = static_cast<Value*>(std::malloc(cap * sizeof(Value)));
+    if (!p) return false;
+    std::copy(f.inlineStack, f.inlineStack + f.capacity, p);
+    f.stack = p;
+  } else {
+    void* p = std::realloc(f.stack, cap * sizeof(Value));
+    if (!p) return false;
+    f.stack = static_cast<Value*>(p);
+  }
   f.capacity = static_cast<uint32_t>(cap);
   return true;
 }
@@ -81,14 +95,15 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
     spareRuns.pop_back();
     fibers.adopt(f, nextFiberId);
   } else {
-    // A new or recycled fiber has no buffers; take pooled ones if any.
+    // A new or recycled fiber has no stack and inline frames; a stack
+    // larger than the inline one comes from the pool if it has one.
     f = fibers.create(nextFiberId);
-    if (!stackPool.empty()) {
+    if (needed > Fiber::kInlineValues && !stackPool.empty()) {
       std::tie(f->stack, f->capacity) = stackPool.back();
       stackPool.pop_back();
     }
     if (!framePool.empty()) {
-      f->frames.swap(framePool.back());
+      f->frames.adoptHeap(framePool.back().first, framePool.back().second);
       framePool.pop_back();
     }
   }
@@ -102,7 +117,6 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
   for (uint32_t i = 0; i < fn.numLocals; ++i)
     f->stack[i] = i < args.size() ? args[i] : Value();
   f->sp = fn.numLocals;
-  if (f->frames.capacity() == 0) f->frames.reserve(4);
   f->frames.push_back(Frame{function, 0, 0});
   ++liveFibers;
   if (instrumentation.coverage) ++instrumentation.coverage->entered_[function];
@@ -156,23 +170,20 @@ void RuntimeImpl::retire(Fiber& f) {
 }
 
 void RuntimeImpl::releaseBuffers(Fiber& f) {
-  if (f.stack != nullptr) {
-    if (f.capacity <= kKeptStackValues && stackPool.size() < kMaxPooledBuffers)
-      stackPool.emplace_back(f.stack, f.capacity);
-    else
-      std::free(f.stack);
-  }
+  if (f.stack != nullptr && !f.stackInline() &&
+      f.capacity <= kKeptStackValues && stackPool.size() < kMaxPooledBuffers)
+    stackPool.emplace_back(f.stack, f.capacity);
+  else
+    f.freeStack();
   f.stack = nullptr;
   f.capacity = 0;
   f.sp = 0;
+  if (f.frames.onHeap() && f.frames.capacity() <= 16 &&
+      framePool.size() < kMaxPooledBuffers)
+    framePool.push_back(f.frames.releaseHeap());
+  else
+    f.frames.freeHeap();
   f.frames.clear();
-  if (f.frames.capacity() != 0 && f.frames.capacity() <= 16 &&
-      framePool.size() < kMaxPooledBuffers) {
-    framePool.emplace_back();
-    framePool.back().swap(f.frames);
-  } else {
-    f.frames.shrink_to_fit();
-  }
 }
 
 bool RuntimeImpl::cancel(FiberId id) {

@@ -157,8 +157,7 @@ Status Runner::start() {
     if (!id) return failed(id.takeError());
   }
   for (uint32_t fn : program.rules) {
-    st.rules.push_back(State::Rule{fn, std::nullopt, {}});
-    st.rules.back().record.function = program.functions[fn].name;
+    st.rules.push_back(State::Rule(fn));
     if (Status s = spawnRule(st.rules.size() - 1); !s)
       return failed(s.takeError());
   }
@@ -185,10 +184,10 @@ void Runner::recordEnded(const FiberView& v) {
                            [&](const State::Rule& r) { return r.fiber == v.id; });
     if (it == st.rules.end()) return;
     State::Rule& rule = *it;
-    if (v.fired) rule.record.fired++;
+    if (v.fired) rule.fired++;
     if (v.state == FiberState::Fault) {
-      rule.record.faults++;
-      if (!rule.record.firstError) rule.record.firstError = keep(v.error);
+      rule.faults++;
+      if (!rule.firstError) rule.firstError = keep(v.error);
       st.faulted = true;
     }
     rule.fiber.reset();
@@ -235,7 +234,7 @@ Status Runner::spawnRule(size_t i) {
       runtime_->impl_->spawn(st.rules[i].function, {}, /*rule=*/true);
   if (!id) return id.takeError();
   st.rules[i].fiber = id.value();
-  st.rules[i].record.runs++;
+  st.rules[i].runs++;
   return Ok{};
 }
 
@@ -325,7 +324,12 @@ RunReport Runner::report() {
   report.fibers = std::move(records);
   // A live run that fired counts, however it will end.
   for (const State::Rule& rule : st.rules) {
-    RuleRecord rec = rule.record;
+    RuleRecord rec;
+    rec.function = program.functions[rule.function].name;
+    rec.runs = rule.runs;
+    rec.fired = rule.fired;
+    rec.faults = rule.faults;
+    rec.firstError = rule.firstError;
     if (rule.fiber)
       if (std::optional<FiberView> v = rt.fiber(*rule.fiber); v && v->fired)
         rec.fired++;

@@ -45,10 +45,10 @@ void Runner::Hook::save(StateWriter& out) const {
   out.u64(st.rules.size());
   for (const State::Rule& rule : st.rules) {
     out.u64(rule.fiber.value_or(0));
-    out.u64(rule.record.runs);
-    out.u64(rule.record.fired);
-    out.u64(rule.record.faults);
-    optionalValue(out, rule.record.firstError);
+    out.u64(rule.runs);
+    out.u64(rule.fired);
+    out.u64(rule.faults);
+    optionalValue(out, rule.firstError);
   }
   out.u64(st.records.size());
   for (const FiberRecord& rec : st.records) {
@@ -100,20 +100,19 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
   }
   st.rules.clear();
   for (uint64_t i = 0; i < n; ++i) {
-    State::Rule rule{p.rules[i], std::nullopt, {}};
-    rule.record.function = p.functions[rule.function].name;
+    State::Rule rule(p.rules[i]);
     uint64_t fiber;
-    if (!in.u64(fiber, "rule fiber") || !in.u64(rule.record.runs, "rule runs") ||
-        !in.u64(rule.record.fired, "rule fired") ||
-        !in.u64(rule.record.faults, "rule faults") ||
-        !optionalValue(in, rule.record.firstError, "rule error"))
+    if (!in.u64(fiber, "rule fiber") || !in.u64(rule.runs, "rule runs") ||
+        !in.u64(rule.fired, "rule fired") ||
+        !in.u64(rule.faults, "rule faults") ||
+        !optionalValue(in, rule.firstError, "rule error"))
       return Ok{};
     if (fiber) {
       std::optional<FiberView> v = rt.fiber(static_cast<FiberId>(fiber));
       if (!v || !v->isRule || v->function != rule.function ||
           std::any_of(st.rules.begin(), st.rules.end(),
                       [&](const State::Rule& o) { return o.fiber == v->id; })) {
-        in.fail("rule '" + rule.record.function +
+        in.fail("rule '" + p.functions[rule.function].name +
                 "' runs in a fiber that is not its own");
         return Ok{};
       }

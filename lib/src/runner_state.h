@@ -46,14 +46,26 @@ class RunnerObserver : public RuntimeObserver {
 // Everything the run loop keeps between ticks.
 struct Runner::State {
   State(Runner& runner, RuntimeObserver* next) : tracker(runner, next) {}
+  // A rule's counters; report() makes its RuleRecord (the name is the
+  // program's, not copied per runner).
   struct Rule {
+    explicit Rule(uint32_t fn) : function(fn) {}
     uint32_t function;
     std::optional<FiberId> fiber;  // the live run, if any
-    RuleRecord record;
+    uint64_t runs = 0;
+    uint64_t fired = 0;
+    uint64_t faults = 0;
+    std::optional<Value> firstError;
   };
+  // What a tick touches first.
   RunnerObserver tracker;
-  std::optional<FiberId> entryFiber;
   std::vector<Rule> rules;
+  uint64_t ticks = 0;  // ticks run
+  bool faulted = false;
+  bool started = false;
+  bool finished = false;
+  RunOutcome status = RunOutcome::Ticks;
+  std::optional<FiberId> entryFiber;
   // Non-rule fibers in the order they ended; sorted by id in the report.
   std::vector<FiberRecord> records;
   std::vector<PinId> pins;  // values the records hold
@@ -61,11 +73,6 @@ struct Runner::State {
   // report() or saveState(), so that reporting every tick pins nothing new.
   std::vector<PinId> reportPins;
   std::optional<Value> result;
-  bool faulted = false;
-  bool started = false;
-  bool finished = false;
-  RunOutcome status = RunOutcome::Ticks;
-  uint64_t ticks = 0;  // ticks run
 };
 
 // The Runner's part of a saved state: its options that shape execution,

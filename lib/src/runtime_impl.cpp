@@ -12,10 +12,10 @@ namespace brainvm {
 
 RuntimeImpl::RuntimeImpl(std::shared_ptr<const LoadedProgram> lp,
                          RuntimeConfig cfg)
-    : loaded(std::move(lp)),
-      program(loaded->program()),
+    : program(lp->program()),
       config(cfg),
-      heap(cfg.maxHeapBytes, cfg.maxStringBytes) {
+      heap(cfg.maxHeapBytes, cfg.maxStringBytes),
+      loaded(std::move(lp)) {
   // One out-of-memory error for every runtime: immutable, never freed (and
   // still reachable, through `arena`).
   static ConstantArena* const arena = new ConstantArena();
@@ -26,6 +26,7 @@ RuntimeImpl::RuntimeImpl(std::shared_ptr<const LoadedProgram> lp,
 
 RuntimeImpl::~RuntimeImpl() {
   for (auto& [stack, capacity] : stackPool) std::free(stack);
+  for (auto& [frames, capacity] : framePool) std::free(frames);
 }
 
 Status RuntimeImpl::bindImports(const HostRegistry& hosts) {

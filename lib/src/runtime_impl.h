@@ -196,64 +196,45 @@ class RuntimeImpl {
   static bool openSection(StateReader& payload, uint8_t tag, const char* what,
                           std::span<const uint8_t> bytes,
                           std::optional<StateReader>& section);
-  // Between restoreState and readHooks: the tables values refer to.
-  std::vector<Value> restoreObjects, restorePermanents;
-  size_t hooksAt = 0;
 
   // --- memory (collector.cpp) ---
   void collectGarbage();
   void markRoots();
 
-  std::shared_ptr<const LoadedProgram> loaded;
+  // The members a tick, a spawn and a slice touch come first, together
+  // (a game holds thousands of runtimes and visits each every tick); the
+  // rest follows.
   const Program& program;  // loaded->program()
-  RuntimeConfig config;
-  Heap heap;
-  std::vector<BoundImport> imports;  // by import index
-  // Keep the bound functions' userData alive (std::function forms).
-  std::vector<std::shared_ptr<void>> importOwners;
   // Dense-opcode code of each function: the loaded program's, or ownLinked
   // when this runtime's bindings differ from the built-ins it assumed.
   const LinkedCode* linked = nullptr;
-  LinkedCode ownLinked;
   Runtime* facade = nullptr;
-
-  // Instrumentation: what is attached, the CodeIndex offsets of the
-  // functions, and a debugger's abort.
-  Instrumentation instrumentation;
-  std::vector<uint32_t> instrumentedOffsets;
-  bool abortRequested = false;
   RuntimeObserver* observer = nullptr;
-
-  // Scopes.
-  std::vector<Value> shared;  // by variable-name index; Absent = undefined
-  std::map<std::string, Value, std::less<>> sharedExtra;  // names not in program
-  std::shared_ptr<VariableResolver> resolver;
-  std::vector<HostContext> contexts;  // ContextId = index + 1
-  ContextId parentContext = kNoContext;
+  Fiber* running = nullptr;
+  RuntimeConfig config;
 
   // Fibers and scheduling.
   FiberTable fibers;
   FiberQueue runQueue;
   std::vector<FiberId> ended;  // ended since the last gc()
   FiberId nextFiberId = 1;
-  // Buffers of ended fibers, reused by spawn (bounded; small stacks only).
-  std::vector<std::pair<Value*, uint32_t>> stackPool;
-  std::vector<std::vector<Frame>> framePool;
+  uint32_t liveFibers = 0;
   // Rule runs that ended done, kept whole (stack and frame vector) for the
   // next rule spawns. Outside the table: no id, not a root, not saved.
   std::vector<std::unique_ptr<Fiber>> spareRuns;
-  uint32_t liveFibers = 0;
-  Fiber* running = nullptr;
+  // Heap buffers of ended fibers, reused by spawn (bounded; small stacks
+  // only; inline stacks and frames stay with their fiber).
+  std::vector<std::pair<Value*, uint32_t>> stackPool;
+  std::vector<std::pair<Frame*, uint32_t>> framePool;
 
-  // Handles.
-  std::unordered_map<HandleId, HandleRecord> handles;
-  HandleId nextHandleId = 1;
-  uint32_t pendingHandles = 0;
-  uint64_t settledSinceGc = 0;
+  std::vector<BoundImport> imports;  // by import index
+  std::vector<Value> shared;  // by variable-name index; Absent = undefined
+  std::shared_ptr<VariableResolver> resolver;
 
-  // Pinned host values.
-  std::vector<Value> pins;  // PinId = index + 1
-  std::vector<PinId> freePins;
+  // Instrumentation: what is attached (see also instrumentedOffsets) and a
+  // debugger's abort.
+  Instrumentation instrumentation;
+  bool abortRequested = false;
 
   // Clock.
   double timeMs = 0, dtMs = 0;
@@ -263,6 +244,35 @@ class RuntimeImpl {
   uint64_t instructions = 0;
   uint64_t slices = 0;
   uint64_t handlesCreated = 0;
+
+  uint64_t settledSinceGc = 0;  // handles
+  Heap heap;
+
+  // --- Less often used. ---
+  std::shared_ptr<const LoadedProgram> loaded;
+  // Keep the bound functions' userData alive (std::function forms).
+  std::vector<std::shared_ptr<void>> importOwners;
+  LinkedCode ownLinked;
+  // The CodeIndex offsets of the functions, while instrumented.
+  std::vector<uint32_t> instrumentedOffsets;
+
+  // Scopes beyond the program's shared variables.
+  std::map<std::string, Value, std::less<>> sharedExtra;  // names not in program
+  std::vector<HostContext> contexts;  // ContextId = index + 1
+  ContextId parentContext = kNoContext;
+
+  // Handles.
+  std::unordered_map<HandleId, HandleRecord> handles;
+  HandleId nextHandleId = 1;
+  uint32_t pendingHandles = 0;
+
+  // Pinned host values.
+  std::vector<Value> pins;  // PinId = index + 1
+  std::vector<PinId> freePins;
+
+  // Between restoreState and readHooks: the tables values refer to.
+  std::vector<Value> restoreObjects, restorePermanents;
+  size_t hooksAt = 0;
 
   // Permanent fallback values (for when the heap is exhausted).
   // One for every runtime (immutable, never freed).

@@ -162,11 +162,13 @@ class Runner {
   Value keep(const Value& v);
   void releaseReportPins();
   struct State;
-  RunOptions options_;
+  // The members a step reads first, together; options_ last (destroyed
+  // first: nothing below refers to it).
   std::unique_ptr<BuiltinHost> builtins_;
   std::unique_ptr<Runtime> runtime_;
   std::optional<uint32_t> entry_;  // function run as fiber 1
   std::unique_ptr<State> state_;
+  RunOptions options_;
 };
 
 }  // namespace brainvm
