@@ -38,6 +38,20 @@ bvm_status readKind(const bvm_runtime* rt, bvm_value h, ValueKind kind,
   return BVM_OK;
 }
 
+// The shape of the plain accessors: the value behind `h`, of `kind`, and a
+// non-NULL out-parameter; then `fill` writes the answer.
+template <class Out, class Fill>
+bvm_status readInto(const bvm_runtime* rt, bvm_value h, ValueKind kind,
+                    Out* out, Fill&& fill) {
+  return guard([&] {
+    Value value;
+    if (bvm_status s = readKind(rt, h, kind, value)) return s;
+    if (bvm_status s = checkOut(out)) return s;
+    fill(value);
+    return BVM_OK;
+  });
+}
+
 bvm_status outOfMemory(bvm_runtime* rt) {
   return fail(BVM_ERR_LIMIT, std::string("out of memory: ") +
                                  rt->rt->heap().failureReason());
@@ -261,47 +275,31 @@ BVM_API bvm_status bvm_value_new_error(bvm_runtime* rt, bvm_error_tag tag,
 
 BVM_API bvm_status bvm_value_get_boolean(const bvm_runtime* rt, bvm_value v,
                                          int* out) {
-  return guard([&] {
-    Value value;
-    if (bvm_status s = readKind(rt, v, ValueKind::Boolean, value)) return s;
-    if (bvm_status s = checkOut(out)) return s;
+  return readInto(rt, v, ValueKind::Boolean, out, [&](const Value& value) {
     *out = value.asBool() ? 1 : 0;
-    return BVM_OK;
   });
 }
 
 BVM_API bvm_status bvm_value_get_number(const bvm_runtime* rt, bvm_value v,
                                         double* out) {
-  return guard([&] {
-    Value value;
-    if (bvm_status s = readKind(rt, v, ValueKind::Number, value)) return s;
-    if (bvm_status s = checkOut(out)) return s;
+  return readInto(rt, v, ValueKind::Number, out, [&](const Value& value) {
     *out = value.asNumber();
-    return BVM_OK;
   });
 }
 
 BVM_API bvm_status bvm_value_get_string(const bvm_runtime* rt, bvm_value v,
                                         const char** data, size_t* length) {
-  return guard([&] {
-    Value value;
-    if (bvm_status s = readKind(rt, v, ValueKind::String, value)) return s;
-    if (bvm_status s = checkOut(data)) return s;
+  return readInto(rt, v, ValueKind::String, data, [&](const Value& value) {
     std::string_view sv = value.asString()->view();
     *data = sv.data();
     if (length) *length = sv.size();
-    return BVM_OK;
   });
 }
 
 BVM_API bvm_status bvm_value_get_handle(const bvm_runtime* rt, bvm_value v,
                                         uint32_t* out) {
-  return guard([&] {
-    Value value;
-    if (bvm_status s = readKind(rt, v, ValueKind::Handle, value)) return s;
-    if (bvm_status s = checkOut(out)) return s;
+  return readInto(rt, v, ValueKind::Handle, out, [&](const Value& value) {
     *out = value.asHandle();
-    return BVM_OK;
   });
 }
 
@@ -309,12 +307,8 @@ BVM_API bvm_status bvm_value_get_handle(const bvm_runtime* rt, bvm_value v,
 
 BVM_API bvm_status bvm_value_list_length(const bvm_runtime* rt, bvm_value list,
                                          size_t* out) {
-  return guard([&] {
-    Value value;
-    if (bvm_status s = readKind(rt, list, ValueKind::List, value)) return s;
-    if (bvm_status s = checkOut(out)) return s;
+  return readInto(rt, list, ValueKind::List, out, [&](const Value& value) {
     *out = value.asList()->size();
-    return BVM_OK;
   });
 }
 
@@ -363,12 +357,8 @@ BVM_API bvm_status bvm_value_list_push(bvm_runtime* rt, bvm_value list,
 
 BVM_API bvm_status bvm_value_map_length(const bvm_runtime* rt, bvm_value map,
                                         size_t* out) {
-  return guard([&] {
-    Value m;
-    if (bvm_status s = readKind(rt, map, ValueKind::Map, m)) return s;
-    if (bvm_status s = checkOut(out)) return s;
-    *out = m.asMap()->size();
-    return BVM_OK;
+  return readInto(rt, map, ValueKind::Map, out, [&](const Value& value) {
+    *out = value.asMap()->size();
   });
 }
 
@@ -449,25 +439,17 @@ BVM_API bvm_status bvm_value_map_delete(bvm_runtime* rt, bvm_value map,
 
 BVM_API bvm_status bvm_value_struct_type(const bvm_runtime* rt, bvm_value s,
                                          const char** name, size_t* length) {
-  return guard([&] {
-    Value v;
-    if (bvm_status st = readKind(rt, s, ValueKind::Struct, v)) return st;
-    if (bvm_status st = checkOut(name)) return st;
-    const brainvm::StringObject* type = v.asStruct()->typeName();
+  return readInto(rt, s, ValueKind::Struct, name, [&](const Value& value) {
+    const brainvm::StringObject* type = value.asStruct()->typeName();
     *name = type ? type->view().data() : nullptr;
     if (length) *length = type ? type->length() : 0;
-    return BVM_OK;
   });
 }
 
 BVM_API bvm_status bvm_value_struct_field_count(const bvm_runtime* rt,
                                                 bvm_value s, size_t* out) {
-  return guard([&] {
-    Value v;
-    if (bvm_status st = readKind(rt, s, ValueKind::Struct, v)) return st;
-    if (bvm_status st = checkOut(out)) return st;
-    *out = v.asStruct()->fieldCount();
-    return BVM_OK;
+  return readInto(rt, s, ValueKind::Struct, out, [&](const Value& value) {
+    *out = value.asStruct()->fieldCount();
   });
 }
 
@@ -528,36 +510,24 @@ BVM_API bvm_status bvm_value_struct_set(bvm_runtime* rt, bvm_value s,
 
 BVM_API bvm_status bvm_value_error_tag(const bvm_runtime* rt, bvm_value e,
                                        bvm_error_tag* out) {
-  return guard([&] {
-    Value v;
-    if (bvm_status s = readKind(rt, e, ValueKind::Error, v)) return s;
-    if (bvm_status s = checkOut(out)) return s;
-    *out = static_cast<bvm_error_tag>(v.asError()->tag());
-    return BVM_OK;
+  return readInto(rt, e, ValueKind::Error, out, [&](const Value& value) {
+    *out = static_cast<bvm_error_tag>(value.asError()->tag());
   });
 }
 
 BVM_API bvm_status bvm_value_error_message(const bvm_runtime* rt, bvm_value e,
                                            const char** data, size_t* length) {
-  return guard([&] {
-    Value v;
-    if (bvm_status s = readKind(rt, e, ValueKind::Error, v)) return s;
-    if (bvm_status s = checkOut(data)) return s;
-    const brainvm::StringObject* msg = v.asError()->message();
+  return readInto(rt, e, ValueKind::Error, data, [&](const Value& value) {
+    const brainvm::StringObject* msg = value.asError()->message();
     *data = msg ? msg->view().data() : "";
     if (length) *length = msg ? msg->length() : 0;
-    return BVM_OK;
   });
 }
 
 BVM_API bvm_status bvm_value_error_trace_length(const bvm_runtime* rt,
                                                 bvm_value e, size_t* out) {
-  return guard([&] {
-    Value v;
-    if (bvm_status s = readKind(rt, e, ValueKind::Error, v)) return s;
-    if (bvm_status s = checkOut(out)) return s;
-    *out = v.asError()->trace().size();
-    return BVM_OK;
+  return readInto(rt, e, ValueKind::Error, out, [&](const Value& value) {
+    *out = value.asError()->trace().size();
   });
 }
 
