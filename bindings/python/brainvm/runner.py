@@ -8,7 +8,7 @@ from . import _lib
 from ._lib import lib, c_value
 from .errors import InvalidArgumentError, check
 from .hosts import as_host_functions
-from .runtime import (FIBER_STATES, RunnerRuntime, build_hosts, fiber_from_info,
+from .runtime import (FIBER_STATES, RunnerRuntime, create_with_hosts, fiber_from_info,
                       make_config, print_callback, state_adapter)
 from .state import take_state
 from .values import to_python
@@ -165,24 +165,17 @@ class Runner:
 
     def _make(self, state):
         """Creates the C runner, or restores it from `state` (bytes)."""
-        hosts = build_hosts(self.runtime, self._hosts, self._keep)
-        try:
-            out = ctypes.c_void_p()
-            program = self._program._handle
-            config, options = ctypes.byref(self._config), ctypes.byref(self._options)
-            if state is None:
-                status = lib.bvm_runner_create(program, hosts, config, options,
-                                               ctypes.byref(out))
-            else:
-                status = lib.bvm_runner_restore_state(program, hosts, config, options,
-                                                      state, len(state),
-                                                      ctypes.byref(out))
-        finally:
-            lib.bvm_hosts_free(hosts)
-        if self._state is not None:
-            self._state.raise_error()
-        check(status)
-        self._p = out
+        program = self._program._handle
+        config, options = ctypes.byref(self._config), ctypes.byref(self._options)
+        if state is None:
+            def create(hosts, out):
+                return lib.bvm_runner_create(program, hosts, config, options, out)
+        else:
+            def create(hosts, out):
+                return lib.bvm_runner_restore_state(program, hosts, config, options,
+                                                    state, len(state), out)
+        self._p = create_with_hosts(self.runtime, self._hosts, self._keep,
+                                    self._state, create)
 
     def save_state(self):
         """The whole run's state as bytes, as ``brainvm run --save-state``

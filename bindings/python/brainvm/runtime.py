@@ -75,6 +75,22 @@ def build_hosts(owner, hosts, keep):
     return h
 
 
+
+def create_with_hosts(owner, hosts, keep, state_adapter, create):
+    """Calls ``create(bvm_hosts, out)`` (a C create or restore function) with
+    the host functions, frees the bvm_hosts and returns the new C object. A
+    state hook's own error (``state_adapter``) is raised before the status."""
+    h = build_hosts(owner, hosts, keep)
+    out = ctypes.c_void_p()
+    try:
+        status = create(h, ctypes.byref(out))
+    finally:
+        lib.bvm_hosts_free(h)
+    if state_adapter is not None:
+        state_adapter.raise_error()
+    check(status)
+    return out
+
 class Variables(collections.abc.MutableMapping):
     """The shared variables of a runtime as a mapping (values converted to
     and from Python; they cannot be deleted)."""
@@ -388,23 +404,16 @@ class Runtime(RuntimeBase):
 
     def _make(self, state):
         """Creates the C runtime, or restores it from `state` (bytes)."""
-        hosts = build_hosts(self, self._hosts, self._keep)
-        try:
-            out = ctypes.c_void_p()
-            if state is None:
-                status = lib.bvm_runtime_create(self._program._handle, hosts,
-                                                ctypes.byref(self._config),
-                                                ctypes.byref(out))
-            else:
-                status = lib.bvm_runtime_restore_state(
-                    self._program._handle, hosts, ctypes.byref(self._config), state,
-                    len(state), ctypes.byref(out))
-        finally:
-            lib.bvm_hosts_free(hosts)
-        if self._state is not None:
-            self._state.raise_error()
-        check(status)
-        self._p = out
+        program, config = self._program._handle, ctypes.byref(self._config)
+        if state is None:
+            def create(hosts, out):
+                return lib.bvm_runtime_create(program, hosts, config, out)
+        else:
+            def create(hosts, out):
+                return lib.bvm_runtime_restore_state(program, hosts, config, state,
+                                                     len(state), out)
+        self._p = create_with_hosts(self, self._hosts, self._keep, self._state,
+                                    create)
 
     def save_state(self):
         """The runtime's whole state as bytes (docs/snapshots.md). Calls of
