@@ -1,26 +1,16 @@
 #include "fiber_table.h"
 
-namespace brainvm {
+#include "fiber_cache.h"
 
-namespace {
-// Enough to recycle a batch of short fibers spawned in one tick; bounded so
-// that a burst of fibers does not keep its memory after it ends.
-constexpr size_t kMaxPooledFibers = 1024;
-}  // namespace
+namespace brainvm {
 
 FiberTable::~FiberTable() {
   for (Fiber* f : slots_) delete f;
-  for (Fiber* f : pool_) delete f;
 }
 
 Fiber* FiberTable::create(FiberId id) {
-  Fiber* f;
-  if (!pool_.empty()) {
-    f = pool_.back();
-    pool_.pop_back();
-  } else {
-    f = new Fiber();
-  }
+  Fiber* f = fiber_cache::takeBare();
+  if (f == nullptr) f = new Fiber();
   adopt(f, id);
   return f;
 }
@@ -40,14 +30,7 @@ void FiberTable::insert(Fiber* f) {
 }
 
 void FiberTable::erase(FiberId id) {
-  Fiber* f = detach(id);
-  if (f == nullptr) return;
-  if (pool_.size() < kMaxPooledFibers) {
-    f->recycle();
-    pool_.push_back(f);
-  } else {
-    delete f;
-  }
+  if (Fiber* f = detach(id)) fiber_cache::keepBare(f);
 }
 
 Fiber* FiberTable::detach(FiberId id) {

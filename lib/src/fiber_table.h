@@ -1,5 +1,5 @@
 // The runtime's fibers by id: an open-addressing hash table of Fiber
-// pointers, and a small pool of erased Fiber objects reused by the next
+// pointers. Erased Fiber objects go to the thread's fiber cache for the next
 // spawns (their stacks and frame vectors are pooled by the runtime, see
 // RuntimeImpl::releaseBuffers). Spawning and collecting many short fibers (a
 // brain's rules, every tick) then allocates nothing.
@@ -31,7 +31,7 @@ class FiberTable {
   }
   // A reset fiber (recycled when possible) with this id, in the table.
   Fiber* create(FiberId id);
-  // Removes the fiber and keeps its object for reuse (or frees it).
+  // Removes the fiber and hands its object to the fiber cache.
   void erase(FiberId id);
   // Removes the fiber and hands its object to the caller (nullptr if none).
   Fiber* detach(FiberId id);
@@ -56,7 +56,6 @@ class FiberTable {
 
   std::vector<Fiber*> slots_;  // power-of-two size; nullptr = empty
   size_t count_ = 0;
-  std::vector<Fiber*> pool_;   // reset fibers ready for reuse
 };
 
 }  // namespace brainvm

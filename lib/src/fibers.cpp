@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <tuple>
 
+#include "fiber_cache.h"
 #include "runtime_impl.h"
 
 namespace brainvm {
@@ -20,8 +21,6 @@ namespace {
 constexpr uint32_t kKeptStackValues = 32;
 // Buffers kept in each pool: enough for a batch of short fibers.
 constexpr size_t kMaxPooledBuffers = 1024;
-// Spare rule runs kept (RuntimeImpl::retire): a brain has a few rules.
-constexpr size_t kMaxSpareRuns = 32;
 }  // namespace
 
 void Fiber::reset() {
@@ -88,11 +87,10 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
                  "function '" + fn.name + "' needs " + std::to_string(needed) +
                      " stack slots; the limit is " +
                      std::to_string(config.maxStackSize));
-  Fiber* f;
-  if (rule && !spareRuns.empty()) {
-    // A rule's previous run restarts with its own stack and frame vector.
-    f = spareRuns.back().release();
-    spareRuns.pop_back();
+  Fiber* f = rule ? fiber_cache::takeRun() : nullptr;
+  if (f != nullptr) {
+    // A previous rule run (of this runtime or another on this thread)
+    // restarts with its stack and frame vector.
     fibers.adopt(f, nextFiberId);
   } else {
     // A new or recycled fiber has no stack and inline frames; a stack
@@ -158,11 +156,10 @@ void RuntimeImpl::endFiber(Fiber& f, FiberState state) {
 
 void RuntimeImpl::retire(Fiber& f) {
   if (f.stack != nullptr && f.isRule && f.state == FiberState::Done &&
-      f.capacity <= kKeptStackValues && f.frames.capacity() <= 16 &&
-      spareRuns.size() < kMaxSpareRuns) {
+      f.capacity <= kKeptStackValues && f.frames.capacity() <= 16) {
     fibers.detach(f.id);
     f.reset();
-    spareRuns.emplace_back(&f);
+    if (!fiber_cache::keepRun(&f)) delete &f;
     return;
   }
   if (f.stack != nullptr) releaseBuffers(f);

@@ -119,7 +119,7 @@ class RuntimeImpl {
   FiberView view(const Fiber& f) const;
   void endFiber(Fiber& f, FiberState state);
   // Takes a collected fiber out of the table: a rule run that ended done
-  // becomes a spare run, anything else is erased.
+  // goes to the thread's fiber cache as a spare run, anything else is erased.
   void retire(Fiber& f);
   // Gives an ended fiber's stack and frame vector to the next spawns.
   void releaseBuffers(Fiber& f);
@@ -219,9 +219,6 @@ class RuntimeImpl {
   std::vector<FiberId> ended;  // ended since the last gc()
   FiberId nextFiberId = 1;
   uint32_t liveFibers = 0;
-  // Rule runs that ended done, kept whole (stack and frame vector) for the
-  // next rule spawns. Outside the table: no id, not a root, not saved.
-  std::vector<std::unique_ptr<Fiber>> spareRuns;
   // Heap buffers of ended fibers, reused by spawn (bounded; small stacks
   // only; inline stacks and frames stay with their fiber).
   std::vector<std::pair<Value*, uint32_t>> stackPool;

@@ -177,6 +177,66 @@ TEST(Runner, RulesAreRespawnedEachTickAfterTheirRunEnded) {
   EXPECT_FALSE(r.report.faulted);
 }
 
+// Rule runs that ended done are kept per thread and restart as any
+// runtime's next rule run: runners stepped in turn on one thread must each
+// see exactly what they see alone (fresh locals, their own ids and output).
+TEST(Runner, RunnersSteppedInTurnShareSpareRunsAndNothingElse) {
+  auto many = [] {
+    // A rule with locals and a deep stack (a heap stack): prints local 1
+    // (nil in every fresh run) and then fills both locals.
+    ProgramBuilder pb;
+    auto& b = pb.func("wide", 0, 2);
+    b.ks("wide").host("fiber_id", 0).loadLocal(1).host("print", 3).pop();
+    b.k(1).k(2).k(3).k(4).k(5).k(6).host("add", 2).host("add", 2)
+        .host("add", 2).host("add", 2).host("add", 2).storeLocal(1);
+    b.k(7).storeLocal(0).knil().ret();
+    pb.noEntry().rule("wide");
+    return pb.build();
+  };
+  auto few = [] {
+    // Two short rules (inline stacks), one of them faulting every other tick.
+    ProgramBuilder pb;
+    pb.func("tick").ks("short").host("fiber_id", 0).host("print", 2).pop()
+        .knil().ret();
+    auto& f = pb.func("odd");
+    f.host("tick", 0).k(2).host("mod", 2).k(1).host("eq", 2).jf("end");
+    f.ks("odd tick").throw_();
+    f.label("end").knil().ret();
+    pb.noEntry().rule("tick").rule("odd");
+    return pb.build();
+  };
+  RunOptions o;
+  o.maxTicks = 5;
+  auto alone = [&](Program p) {
+    auto r = Runner::create(std::move(p), o);
+    EXPECT_TRUE(r.ok());
+    return std::move(r.value()->run().value());
+  };
+  const RunReport wideAlone = alone(many()), fewAlone = alone(few());
+
+  auto a = Runner::create(many(), o), b = Runner::create(few(), o),
+       c = Runner::create(many(), o);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  for (int t = 0; t < 5; ++t) {
+    (void)a.value()->step();
+    (void)b.value()->step();
+    (void)c.value()->step();
+  }
+  for (auto* r : {&a, &c}) {
+    RunReport rep = r->value()->report();
+    EXPECT_EQ(rep.output, wideAlone.output);
+    EXPECT_EQ(rep.rules[0].runs, 5u);
+    EXPECT_EQ(rep.instructions, wideAlone.instructions);
+  }
+  RunReport rep = b.value()->report();
+  EXPECT_EQ(rep.output, fewAlone.output);
+  ASSERT_EQ(rep.rules.size(), 2u);
+  EXPECT_EQ(rep.rules[1].faults, fewAlone.rules[1].faults);
+  EXPECT_EQ(rep.rules[1].faults, 3u);
+  EXPECT_EQ(wideAlone.output[0], "wide 1 nil");
+  EXPECT_EQ(wideAlone.output[4], "wide 5 nil");
+}
+
 TEST(Runner, FiredCountsALiveRunAtTheEnd) {
   ProgramBuilder pb;
   auto& s = pb.func("slow");
