@@ -34,9 +34,11 @@ void RuntimeImpl::markRoots() {
         root(f.vars[i]);
   });
   for (const Value& v : shared) root(v);
-  for (const auto& [name, v] : sharedExtra) root(v);
-  for (const HostContext& c : contexts)
-    for (const auto& [name, v] : c.vars) root(v);
+  if (extras_) {
+    for (const auto& [name, v] : extras_->sharedExtra) root(v);
+    for (const HostContext& c : extras_->contexts)
+      for (const auto& [name, v] : c.vars) root(v);
+  }
   for (const Value& v : pins) root(v);
   for (const auto& [id, h] : handles) root(h.result);
 }

@@ -133,7 +133,7 @@ struct Fiber {
   // Back to the state of a new fiber but for its stack and frame vector,
   // kept (emptied) for a restart (RuntimeImpl::retire, spawn).
   void reset();
-  // Back to the state of a new fiber: frees what the runtime's buffer pools
+  // Back to the state of a new fiber: frees what the fiber cache
   // did not take (RuntimeImpl::releaseBuffers).
   void recycle();
 };

@@ -1,5 +1,6 @@
 #include "fiber_cache.h"
 
+#include <cstdlib>
 #include <vector>
 
 namespace brainvm::fiber_cache {
@@ -9,10 +10,13 @@ namespace {
 // Bounded so that a burst of fibers does not keep its memory after it ends.
 constexpr size_t kMaxRuns = 64;     // a few brains' worth of rules
 constexpr size_t kMaxBare = 1024;   // a batch of short fibers of one tick
+constexpr size_t kMaxBuffers = 1024;  // of each kind
 
 struct Cache {
   std::vector<Fiber*> runs;
   std::vector<Fiber*> bare;
+  std::vector<std::pair<Value*, uint32_t>> stacks;
+  std::vector<std::pair<Frame*, uint32_t>> frames;
   ~Cache();
 };
 
@@ -26,6 +30,26 @@ Cache::~Cache() {
   cacheGone = true;
   for (Fiber* f : runs) delete f;
   for (Fiber* f : bare) delete f;
+  for (auto& [stack, capacity] : stacks) std::free(stack);
+  for (auto& [buffer, capacity] : frames) std::free(buffer);
+}
+
+template <class T>
+std::pair<T*, uint32_t> take(std::vector<std::pair<T*, uint32_t>>& pool) {
+  if (pool.empty()) return {nullptr, 0};
+  auto buffer = pool.back();
+  pool.pop_back();
+  return buffer;
+}
+
+template <class T>
+void keep(std::vector<std::pair<T*, uint32_t>>& pool, T* buffer,
+          uint32_t capacity) {
+  if (pool.size() >= kMaxBuffers) {
+    std::free(buffer);
+    return;
+  }
+  pool.emplace_back(buffer, capacity);
 }
 
 }  // namespace
@@ -57,6 +81,26 @@ void keepBare(Fiber* f) {
   }
   f->recycle();
   cache.bare.push_back(f);
+}
+
+std::pair<Value*, uint32_t> takeStack() {
+  if (cacheGone) return {nullptr, 0};
+  return take(cache.stacks);
+}
+
+void keepStack(Value* stack, uint32_t capacity) {
+  if (cacheGone) return std::free(stack);
+  keep(cache.stacks, stack, capacity);
+}
+
+std::pair<Frame*, uint32_t> takeFrames() {
+  if (cacheGone) return {nullptr, 0};
+  return take(cache.frames);
+}
+
+void keepFrames(Frame* frames, uint32_t capacity) {
+  if (cacheGone) return std::free(frames);
+  keep(cache.frames, frames, capacity);
 }
 
 }  // namespace brainvm::fiber_cache

@@ -1,6 +1,6 @@
 // The runtime's fibers by id: an open-addressing hash table of Fiber
 // pointers. Erased Fiber objects go to the thread's fiber cache for the next
-// spawns (their stacks and frame vectors are pooled by the runtime, see
+// spawns (their stacks and frame vectors are pooled there too, see
 // RuntimeImpl::releaseBuffers). Spawning and collecting many short fibers (a
 // brain's rules, every tick) then allocates nothing.
 #pragma once

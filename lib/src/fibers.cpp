@@ -19,8 +19,6 @@ void Fiber::freeStack() {
 namespace {
 // Stacks up to this many values are kept for reuse by later spawns.
 constexpr uint32_t kKeptStackValues = 32;
-// Buffers kept in each pool: enough for a batch of short fibers.
-constexpr size_t kMaxPooledBuffers = 1024;
 }  // namespace
 
 void Fiber::reset() {
@@ -40,7 +38,7 @@ void Fiber::reset() {
 
 void Fiber::recycle() {
   reset();
-  // An ended fiber's buffers already went to the runtime's pools
+  // An ended fiber's buffers already went to the fiber cache
   // (releaseBuffers); whatever is left is freed.
   freeStack();
   frames.freeHeap();
@@ -96,14 +94,10 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
     // A new or recycled fiber has no stack and inline frames; a stack
     // larger than the inline one comes from the pool if it has one.
     f = fibers.create(nextFiberId);
-    if (needed > Fiber::kInlineValues && !stackPool.empty()) {
-      std::tie(f->stack, f->capacity) = stackPool.back();
-      stackPool.pop_back();
-    }
-    if (!framePool.empty()) {
-      f->frames.adoptHeap(framePool.back().first, framePool.back().second);
-      framePool.pop_back();
-    }
+    if (needed > Fiber::kInlineValues)
+      std::tie(f->stack, f->capacity) = fiber_cache::takeStack();
+    if (auto [frames, capacity] = fiber_cache::takeFrames(); frames != nullptr)
+      f->frames.adoptHeap(frames, capacity);
   }
   if (f->capacity < needed && !growStack(*f, std::max<uint64_t>(needed, 4))) {
     fibers.erase(f->id);
@@ -168,18 +162,19 @@ void RuntimeImpl::retire(Fiber& f) {
 
 void RuntimeImpl::releaseBuffers(Fiber& f) {
   if (f.stack != nullptr && !f.stackInline() &&
-      f.capacity <= kKeptStackValues && stackPool.size() < kMaxPooledBuffers)
-    stackPool.emplace_back(f.stack, f.capacity);
+      f.capacity <= kKeptStackValues)
+    fiber_cache::keepStack(f.stack, f.capacity);
   else
     f.freeStack();
   f.stack = nullptr;
   f.capacity = 0;
   f.sp = 0;
-  if (f.frames.onHeap() && f.frames.capacity() <= 16 &&
-      framePool.size() < kMaxPooledBuffers)
-    framePool.push_back(f.frames.releaseHeap());
-  else
+  if (f.frames.onHeap() && f.frames.capacity() <= 16) {
+    auto [frames, capacity] = f.frames.releaseHeap();
+    fiber_cache::keepFrames(frames, capacity);
+  } else {
     f.frames.freeHeap();
+  }
   f.frames.clear();
 }
 

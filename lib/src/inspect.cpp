@@ -78,9 +78,9 @@ std::optional<Value> Runtime::lookupVariable(FiberId id,
   if (std::optional<uint32_t> i = impl_->loaded->findVariable(name)) {
     if (f && f->vars && !isAbsent(f->vars[*i])) return f->vars[*i];
     if (!isAbsent(impl_->shared[*i])) return impl_->shared[*i];
-  } else if (auto it = impl_->sharedExtra.find(name);
-             it != impl_->sharedExtra.end()) {
-    return it->second;
+  } else if (impl_->extras_) {
+    auto it = impl_->extras_->sharedExtra.find(name);
+    if (it != impl_->extras_->sharedExtra.end()) return it->second;
   }
   return impl_->contextLookup(name);
 }

@@ -105,9 +105,10 @@ Status RuntimeImpl::attach(const Instrumentation& parts) {
     parts.profile->siteCache_.assign(
         index.size(), {ProfileCounts::kRoot, ProfileCounts::kRoot});
   instrumentation = parts;
-  instrumentedOffsets.resize(index.functions());
+  std::vector<uint32_t>& offsets = extras().instrumentedOffsets;
+  offsets.resize(index.functions());
   for (uint32_t f = 0; f < index.functions(); ++f)
-    instrumentedOffsets[f] = index.offset(f);
+    offsets[f] = index.offset(f);
   return Ok{};
 }
 

@@ -103,6 +103,8 @@ RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
       kInstrumented ? instrumentation.profile : nullptr;
   [[maybe_unused]] DebugHooks* const dbg =
       kInstrumented ? instrumentation.debug : nullptr;
+  [[maybe_unused]] const uint32_t* const fnOffsets =
+      kInstrumented ? extras_->instrumentedOffsets.data() : nullptr;
   [[maybe_unused]] uint32_t fnOff = 0;     // CodeIndex offset of the function
   [[maybe_unused]] uint32_t profNode = 0;  // the running stack's profile node
   [[maybe_unused]] uint64_t* profHere = nullptr;  // its instruction count
@@ -135,7 +137,7 @@ RunResult RuntimeImpl::runSliceWith(Fiber& f, uint32_t budget) {
     sp = stack + f.sp;                                           \
     base = stack + fr_.base;                                     \
     if constexpr (kInstrumented)                                 \
-      fnOff = instrumentedOffsets[fr_.function];                 \
+      fnOff = fnOffsets[fr_.function];                           \
   } while (0)
 #define SAVE_STATE()                                            \
   do {                                                          \
@@ -492,7 +494,7 @@ dispatch_op:
     ip = code;
     base = newBase;
     if constexpr (kInstrumented) {
-      fnOff = instrumentedOffsets[callee];
+      fnOff = fnOffsets[callee];
       if (cov) ++cov->entered_[callee];
       if (prof)
         PROFILE_AT(prof->childAt(callAt, profNode, static_cast<int32_t>(callee)));

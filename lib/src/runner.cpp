@@ -156,6 +156,7 @@ Status Runner::start() {
     Result<FiberId> id = rt.spawn(fn);
     if (!id) return failed(id.takeError());
   }
+  st.rules.reserve(program.rules.size());  // held for the whole run
   for (uint32_t fn : program.rules) {
     st.rules.push_back(State::Rule(fn));
     if (Status s = spawnRule(st.rules.size() - 1); !s)

@@ -99,6 +99,7 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
     return Ok{};
   }
   st.rules.clear();
+  st.rules.reserve(n);
   for (uint64_t i = 0; i < n; ++i) {
     State::Rule rule(p.rules[i]);
     uint64_t fiber;

@@ -188,8 +188,9 @@ std::optional<Value> Runtime::getShared(std::string_view name) const {
     if (isAbsent(v)) return std::nullopt;
     return v;
   }
-  auto it = impl_->sharedExtra.find(name);
-  if (it == impl_->sharedExtra.end()) return std::nullopt;
+  if (!impl_->extras_) return std::nullopt;
+  auto it = impl_->extras_->sharedExtra.find(name);
+  if (it == impl_->extras_->sharedExtra.end()) return std::nullopt;
   return it->second;
 }
 
@@ -197,7 +198,7 @@ Status Runtime::setShared(std::string_view name, const Value& value) {
   if (std::optional<uint32_t> i = impl_->loaded->findVariable(name)) {
     impl_->shared[*i] = value;
   } else {
-    impl_->sharedExtra[std::string(name)] = value;
+    impl_->extras().sharedExtra[std::string(name)] = value;
   }
   return Ok{};
 }
@@ -229,7 +230,9 @@ std::vector<std::pair<std::string, Value>> Runtime::sharedVariables() const {
   for (size_t i = 0; i < p.variableNames.size(); ++i)
     if (!isAbsent(impl_->shared[i]))
       out.emplace_back(p.variableNames[i], impl_->shared[i]);
-  for (const auto& [name, v] : impl_->sharedExtra) out.emplace_back(name, v);
+  if (impl_->extras_)
+    for (const auto& [name, v] : impl_->extras_->sharedExtra)
+      out.emplace_back(name, v);
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
@@ -248,27 +251,32 @@ void Runtime::setResolver(std::shared_ptr<VariableResolver> resolver) {
 }
 
 ContextId Runtime::newContext(ContextId parent) {
-  if (parent > impl_->contexts.size()) parent = kNoContext;
-  impl_->contexts.push_back(HostContext{parent, {}});
-  return static_cast<ContextId>(impl_->contexts.size());
+  std::vector<HostContext>& contexts = impl_->extras().contexts;
+  if (parent > contexts.size()) parent = kNoContext;
+  contexts.push_back(HostContext{parent, {}});
+  return static_cast<ContextId>(contexts.size());
 }
 
 Status Runtime::setContextVariable(ContextId ctx, std::string_view name,
                                    const Value& value) {
-  if (ctx == kNoContext || ctx > impl_->contexts.size())
+  if (ctx == kNoContext || !impl_->extras_ ||
+      ctx > impl_->extras_->contexts.size())
     return Error(ErrorCode::InvalidArgument,
                  "unknown context " + std::to_string(ctx));
-  for (auto& [n, v] : impl_->contexts[ctx - 1].vars)
+  auto& vars = impl_->extras_->contexts[ctx - 1].vars;
+  for (auto& [n, v] : vars)
     if (n == name) {
       v = value;
       return Ok{};
     }
-  impl_->contexts[ctx - 1].vars.emplace_back(std::string(name), value);
+  vars.emplace_back(std::string(name), value);
   return Ok{};
 }
 
 void Runtime::setParentContext(ContextId ctx) {
-  impl_->parentContext = ctx <= impl_->contexts.size() ? ctx : kNoContext;
+  if (ctx == kNoContext && !impl_->extras_) return;
+  RuntimeImpl::Extras& x = impl_->extras();
+  x.parentContext = ctx <= x.contexts.size() ? ctx : kNoContext;
 }
 
 void Runtime::setClock(double timeMs, double dtMs, uint64_t tick) {

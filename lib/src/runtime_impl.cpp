@@ -24,10 +24,7 @@ RuntimeImpl::RuntimeImpl(std::shared_ptr<const LoadedProgram> lp,
   outOfMemoryError = outOfMemory;
 }
 
-RuntimeImpl::~RuntimeImpl() {
-  for (auto& [stack, capacity] : stackPool) std::free(stack);
-  for (auto& [frames, capacity] : framePool) std::free(frames);
-}
+RuntimeImpl::~RuntimeImpl() = default;
 
 Status RuntimeImpl::bindImports(const HostRegistry& hosts) {
   if (Status s = checkImports(program, hosts, loaded->options().fileName); !s)
@@ -45,9 +42,9 @@ Status RuntimeImpl::bindImports(const HostRegistry& hosts) {
   if (intrinsics == shared.intrinsics) {
     linked = &shared.code;
   } else {
-    ownLinked = linkProgram(program, intrinsics,
-                            loaded->options().superinstructions);
-    linked = &ownLinked;
+    extras().ownLinked = linkProgram(program, intrinsics,
+                                     loaded->options().superinstructions);
+    linked = &extras_->ownLinked;
   }
   return Ok{};
 }

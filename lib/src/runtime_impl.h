@@ -219,10 +219,8 @@ class RuntimeImpl {
   std::vector<FiberId> ended;  // ended since the last gc()
   FiberId nextFiberId = 1;
   uint32_t liveFibers = 0;
-  // Heap buffers of ended fibers, reused by spawn (bounded; small stacks
-  // only; inline stacks and frames stay with their fiber).
-  std::vector<std::pair<Value*, uint32_t>> stackPool;
-  std::vector<std::pair<Frame*, uint32_t>> framePool;
+  // (Spare fibers and the heap buffers of ended ones are kept per thread:
+  // fiber_cache.h.)
 
   std::vector<BoundImport> imports;  // by import index
   std::vector<Value> shared;  // by variable-name index; Absent = undefined
@@ -249,14 +247,29 @@ class RuntimeImpl {
   std::shared_ptr<const LoadedProgram> loaded;
   // Keep the bound functions' userData alive (std::function forms).
   std::vector<std::shared_ptr<void>> importOwners;
-  LinkedCode ownLinked;
-  // The CodeIndex offsets of the functions, while instrumented.
-  std::vector<uint32_t> instrumentedOffsets;
 
-  // Scopes beyond the program's shared variables.
-  std::map<std::string, Value, std::less<>> sharedExtra;  // names not in program
-  std::vector<HostContext> contexts;  // ContextId = index + 1
-  ContextId parentContext = kNoContext;
+  // What most runtimes never use, allocated on first use: a game holds
+  // thousands of runtimes, and each member here would be paid by all.
+  struct Extras {
+    LinkedCode ownLinked;
+    // The CodeIndex offsets of the functions, while instrumented.
+    std::vector<uint32_t> instrumentedOffsets;
+    // Scopes beyond the program's shared variables.
+    std::map<std::string, Value, std::less<>> sharedExtra;  // names not in program
+    std::vector<HostContext> contexts;  // ContextId = index + 1
+    ContextId parentContext = kNoContext;
+    // Between restoreState and readHooks: the tables values refer to.
+    std::vector<Value> restoreObjects, restorePermanents;
+    size_t hooksAt = 0;
+  };
+  std::unique_ptr<Extras> extras_;
+  Extras& extras() {
+    if (!extras_) extras_ = std::make_unique<Extras>();
+    return *extras_;
+  }
+  ContextId parentContext() const {
+    return extras_ ? extras_->parentContext : kNoContext;
+  }
 
   // Handles.
   std::unordered_map<HandleId, HandleRecord> handles;
@@ -266,10 +279,6 @@ class RuntimeImpl {
   // Pinned host values.
   std::vector<Value> pins;  // PinId = index + 1
   std::vector<PinId> freePins;
-
-  // Between restoreState and readHooks: the tables values refer to.
-  std::vector<Value> restoreObjects, restorePermanents;
-  size_t hooksAt = 0;
 
   // Permanent fallback values (for when the heap is exhausted).
   // One for every runtime (immutable, never freed).

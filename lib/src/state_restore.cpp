@@ -240,13 +240,13 @@ bool RuntimeImpl::readSections(StateReader& payload,
         return bad();
       if (loaded->findVariable(name))
         return v.fail("variable '" + name + "' is also the program's"), bad();
-      if (!sharedExtra.emplace(name, value).second)
+      if (!extras().sharedExtra.emplace(name, value).second)
         return v.fail("variable '" + name + "' twice"), bad();
     }
     if (!v.count(n, 2, "host context")) return bad();
-    contexts.resize(n);
+    if (n > 0) extras().contexts.resize(n);
     for (uint64_t i = 0; i < n; ++i) {
-      HostContext& ctx = contexts[i];
+      HostContext& ctx = extras_->contexts[i];
       uint64_t parent, vars;
       if (!v.u64(parent, "context parent") || !v.count(vars, 2, "context variable"))
         return bad();
@@ -264,9 +264,8 @@ bool RuntimeImpl::readSections(StateReader& payload,
     }
     uint64_t parent;
     if (!v.u64(parent, "parent context")) return bad();
-    if (parent > contexts.size())
-      return v.fail("the parent context does not exist"), bad();
-    parentContext = static_cast<ContextId>(parent);
+    if (parent > n) return v.fail("the parent context does not exist"), bad();
+    if (parent != kNoContext) extras_->parentContext = static_cast<ContextId>(parent);
   }
 
   // --- pins ---
@@ -336,9 +335,9 @@ bool RuntimeImpl::readSections(StateReader& payload,
   if (!openValues(kSecFibers, "fibers")) return false;
   if (!readFibers(*sec)) return bad();
 
-  restoreObjects = std::move(objects);
-  restorePermanents = std::move(permanents);
-  hooksAt = payload.pos_;
+  extras().restoreObjects = std::move(objects);
+  extras_->restorePermanents = std::move(permanents);
+  extras_->hooksAt = payload.pos_;
   return true;
 }
 
@@ -346,7 +345,8 @@ bool RuntimeImpl::readHooks(std::span<const uint8_t> bytes,
                             std::span<StateHook* const> hooks,
                             std::string& error) {
   StateReader payload(bytes, kHeaderSize);
-  payload.pos_ = hooksAt;
+  Extras& x = extras();
+  payload.pos_ = x.hooksAt;
   std::optional<StateReader> sec;
   auto fail = [&](const StateReader& r) {
     error = r.error();
@@ -355,8 +355,8 @@ bool RuntimeImpl::readHooks(std::span<const uint8_t> bytes,
   for (StateHook* hook : hooks) {
     if (!openSection(payload, kSecHook, "host hook", bytes, sec))
       return fail(payload);
-    sec->objects_ = &restoreObjects;
-    sec->permanents_ = &restorePermanents;
+    sec->objects_ = &x.restoreObjects;
+    sec->permanents_ = &x.restorePermanents;
     if (Status s = hook->restore(*sec, *facade); !s) {
       if (sec->ok())
         sec->fail(s.error().diagnostics.empty()
@@ -386,8 +386,14 @@ bool RuntimeImpl::readHooks(std::span<const uint8_t> bytes,
                    " belongs to no host hook");
       return fail(payload);
     }
-  restoreObjects.clear();
-  restorePermanents.clear();
+  // The scratch tables go, and with them the extras if nothing else uses
+  // them (most restored runtimes).
+  x.restoreObjects = {};
+  x.restorePermanents = {};
+  if (linked != &x.ownLinked && x.instrumentedOffsets.empty() &&
+      x.sharedExtra.empty() && x.contexts.empty() &&
+      x.parentContext == kNoContext)
+    extras_.reset();
   return true;
 }
 

@@ -123,13 +123,15 @@ Result<std::vector<uint8_t>> RuntimeImpl::saveState(
     w.str(program.variableNames[i]);
     w.value(shared[i]);
   }
-  w.u64(sharedExtra.size());
-  for (const auto& [name, v] : sharedExtra) {
+  static const Extras kNone;
+  const Extras& x = extras_ ? *extras_ : kNone;
+  w.u64(x.sharedExtra.size());
+  for (const auto& [name, v] : x.sharedExtra) {
     w.str(name);
     w.value(v);
   }
-  w.u64(contexts.size());
-  for (const HostContext& c : contexts) {
+  w.u64(x.contexts.size());
+  for (const HostContext& c : x.contexts) {
     w.u64(c.parent);
     w.u64(c.vars.size());
     for (const auto& [name, v] : c.vars) {
@@ -137,7 +139,7 @@ Result<std::vector<uint8_t>> RuntimeImpl::saveState(
       w.value(v);
     }
   }
-  w.u64(parentContext);
+  w.u64(x.parentContext);
   w.endSection();
 
   w.beginSection(kSecPins);

@@ -6,18 +6,18 @@
 namespace brainvm {
 
 std::optional<Value> RuntimeImpl::contextLookup(std::string_view name) const {
-  for (ContextId c = parentContext; c != kNoContext;
-       c = contexts[c - 1].parent) {
-    for (const auto& [n, v] : contexts[c - 1].vars)
+  for (ContextId c = parentContext(); c != kNoContext;
+       c = extras_->contexts[c - 1].parent) {
+    for (const auto& [n, v] : extras_->contexts[c - 1].vars)
       if (n == name) return v;
   }
   return std::nullopt;
 }
 
 bool RuntimeImpl::contextStore(std::string_view name, const Value& v) {
-  for (ContextId c = parentContext; c != kNoContext;
-       c = contexts[c - 1].parent) {
-    for (auto& [n, val] : contexts[c - 1].vars)
+  for (ContextId c = parentContext(); c != kNoContext;
+       c = extras_->contexts[c - 1].parent) {
+    for (auto& [n, val] : extras_->contexts[c - 1].vars)
       if (n == name) {
         val = v;
         return true;
