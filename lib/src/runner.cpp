@@ -117,15 +117,34 @@ Result<std::unique_ptr<Runner>> Runner::create(
       Runtime::create(std::move(program), registry.value(), options.runtime);
   if (!rt) return rt.takeError();
   r->runtime_ = std::move(rt.value());
-  r->options_ = std::move(options);
-  // The runtime holds what it bound; the registry is not needed any more.
-  r->options_.hosts = HostRegistry{};
-  r->attachState();
+  r->keepSettings(options);
+  r->attachState(options.observer);
   return r;
 }
 
+void Runner::keepSettings(RunOptions& options) {
+  settings_.maxTicks = options.maxTicks;
+  settings_.dtMs = options.dtMs;
+  settings_.seed = options.seed;
+  settings_.onTick = std::move(options.onTick);
+  settings_.setup = std::move(options.setup);
+}
+
+RunOptions Runner::options() const {
+  RunOptions o;
+  o.maxTicks = settings_.maxTicks;
+  o.dtMs = settings_.dtMs;
+  o.seed = settings_.seed;
+  o.runtime = runtime_->config();
+  if (entry_) o.entry = runtime_->program().functions[*entry_].name;
+  o.builtins = builtins_ != nullptr;
+  o.onTick = settings_.onTick;
+  o.observer = state_->tracker.next();
+  return o;
+}
+
 bool Runner::finished() const {
-  return state_->finished || state_->ticks >= options_.maxTicks;
+  return state_->finished || state_->ticks >= settings_.maxTicks;
 }
 uint64_t Runner::ticksRun() const { return state_->ticks; }
 
@@ -135,8 +154,9 @@ Status Runner::start() {
   st.started = true;
   Runtime& rt = *runtime_;
   const Program& program = rt.program();
-  if (options_.setup) {
-    if (Status s = options_.setup(rt); !s) {
+  if (auto setup = std::move(settings_.setup)) {
+    settings_.setup = nullptr;
+    if (Status s = setup(rt); !s) {
       st.finished = true;
       return s;
     }
@@ -207,8 +227,8 @@ void Runner::recordEnded(const FiberView& v) {
   st.records.push_back(std::move(rec));
 }
 
-void Runner::attachState() {
-  if (!state_) state_ = std::make_unique<State>(*this, options_.observer);
+void Runner::attachState(RuntimeObserver* observer) {
+  if (!state_) state_ = std::make_unique<State>(*this, observer);
   runtime_->setObserver(&state_->tracker);
 }
 
@@ -246,11 +266,11 @@ Result<bool> Runner::step() {
   }
   // Reaching maxTicks ends a run without finishing it for good: a run
   // restored from a state saved there goes on with a larger maxTicks.
-  if (st.finished || st.ticks >= options_.maxTicks) return false;
+  if (st.finished || st.ticks >= settings_.maxTicks) return false;
   Runtime& rt = *runtime_;
   const uint64_t t = st.ticks + 1;
-  rt.setClock(static_cast<double>(t - 1) * options_.dtMs, options_.dtMs, t);
-  if (options_.onTick && !options_.onTick(rt, t)) {
+  rt.setClock(static_cast<double>(t - 1) * settings_.dtMs, settings_.dtMs, t);
+  if (settings_.onTick && !settings_.onTick(rt, t)) {
     st.finished = true;
     st.status = RunOutcome::Ticks;
     return false;
@@ -285,7 +305,7 @@ Result<bool> Runner::step() {
     st.finished = true;
     return false;
   }
-  return t < options_.maxTicks;
+  return t < settings_.maxTicks;
 }
 
 Result<RunReport> Runner::run() {

@@ -34,8 +34,8 @@ void Runner::Hook::save(StateWriter& out) const {
   const Runner& r = runner_;
   const State& st = *r.state_;
   out.u8(r.builtins_ ? 1 : 0);
-  out.f64(r.options_.dtMs);
-  out.u64(r.options_.seed);
+  out.f64(r.settings_.dtMs);
+  out.u64(r.settings_.seed);
   out.u64(r.entry_ ? uint64_t(*r.entry_) + 1 : 0);
   out.u64(st.entryFiber.value_or(0));
   out.u8(static_cast<uint8_t>(st.started | st.finished << 1 | st.faulted << 2));
@@ -74,7 +74,7 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
                      : "the state was saved without the built-in library");
     return Ok{};
   }
-  if (!in.f64(r.options_.dtMs, "dt") || !in.u64(r.options_.seed, "seed") ||
+  if (!in.f64(r.settings_.dtMs, "dt") || !in.u64(r.settings_.seed, "seed") ||
       !in.u64(entry, "entry function") || !in.u64(entryFiber, "entry fiber") ||
       !in.u8(flags, "run flags") || !in.u8(status, "run status") ||
       !in.u64(st.ticks, "ticks") || !optionalValue(in, st.result, "result"))
@@ -188,8 +188,8 @@ Result<std::unique_ptr<Runner>> Runner::restoreState(
   std::unique_ptr<Runner> r(new Runner());
   Result<HostRegistry> registry = r->hostsFor(program->program(), options);
   if (!registry) return registry.takeError();
-  r->options_ = std::move(options);
-  r->state_ = std::make_unique<State>(*r, r->options_.observer);
+  r->keepSettings(options);
+  r->state_ = std::make_unique<State>(*r, options.observer);
   Hook hook(*r);
   std::vector<StateHook*> hooks{&hook};
   if (r->builtins_) hooks.push_back(r->builtins_.get());
@@ -197,9 +197,7 @@ Result<std::unique_ptr<Runner>> Runner::restoreState(
   auto rt = Runtime::restoreState(std::move(program), registry.value(), state, hooks);
   if (!rt) return rt.takeError();
   r->runtime_ = std::move(rt.value());
-  r->options_.runtime = r->runtime_->config();
-  r->options_.hosts = HostRegistry{};
-  r->attachState();
+  r->attachState(options.observer);
   return r;
 }
 

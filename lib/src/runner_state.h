@@ -37,6 +37,7 @@ class RunnerObserver : public RuntimeObserver {
   void onFiberCancelled(FiberId id) override {
     if (next_) next_->onFiberCancelled(id);
   }
+  RuntimeObserver* next() const { return next_; }
 
  private:
   Runner& runner_;

@@ -187,6 +187,48 @@ TEST(State, ARestoreAgainstAnotherProgramIsRefused) {
       << other.error().message();
 }
 
+// A Runner keeps only part of its RunOptions; options() gives back what
+// shapes the run, from the state when restored.
+TEST(State, ARunnerReportsTheOptionsItRunsWith) {
+  auto program = loadText(
+      ".func main()\nloop:\n  yield\n  jmp loop\n.end\n",
+      "opts");
+  RunOptions o;
+  o.maxTicks = 5;
+  o.dtMs = 20;
+  o.seed = 9;
+  o.runtime.defaultBudget = 11;
+  o.entry = "main";
+  o.onTick = [](Runtime&, uint64_t) { return true; };
+  auto r = Runner::create(program, o);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  RunOptions back = r.value()->options();
+  EXPECT_EQ(back.maxTicks, 5u);
+  EXPECT_EQ(back.dtMs, 20);
+  EXPECT_EQ(back.seed, 9u);
+  EXPECT_EQ(back.runtime.defaultBudget, 11u);
+  EXPECT_EQ(back.entry, std::optional<std::string>("main"));
+  EXPECT_TRUE(back.builtins);
+  EXPECT_TRUE(static_cast<bool>(back.onTick));
+  EXPECT_FALSE(static_cast<bool>(back.setup));
+  ASSERT_TRUE(r.value()->step());
+  auto saved = r.value()->saveState();
+  ASSERT_TRUE(saved.ok());
+
+  RunOptions fresh;  // defaults: the state's values win but for maxTicks
+  fresh.maxTicks = 8;
+  auto restored = Runner::restoreState(program, fresh, saved.value());
+  ASSERT_TRUE(restored.ok()) << restored.error().message();
+  back = restored.value()->options();
+  EXPECT_EQ(back.maxTicks, 8u);
+  EXPECT_EQ(back.dtMs, 20);
+  EXPECT_EQ(back.seed, 9u);
+  EXPECT_EQ(back.runtime.defaultBudget, 11u);
+  EXPECT_EQ(back.entry, std::optional<std::string>("main"));
+  restored.value()->setMaxTicks(3);
+  EXPECT_EQ(restored.value()->options().maxTicks, 3u);
+}
+
 TEST(State, MalformedStatesAreRefusedWithAnOffsetAndAReason) {
   auto program = loadText(generated(7), "gen7");
   auto r = Runner::create(program, optionsFor(3));

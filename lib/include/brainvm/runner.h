@@ -135,11 +135,14 @@ class Runner {
   static Result<std::unique_ptr<Runner>> restoreState(
       std::shared_ptr<const LoadedProgram> program, RunOptions options,
       std::span<const uint8_t> state, std::span<StateHook* const> hooks = {});
-  // The options the runner runs with (from the state when restored).
-  const RunOptions& options() const { return options_; }
+  // The options the runner runs with (from the state when restored):
+  // maxTicks, dtMs, seed, runtime, entry, builtins, onTick and observer.
+  // Not kept, so empty here: hosts (bound by the runtime), echo (the
+  // built-in library's), setup.
+  RunOptions options() const;
   // Changes the tick limit (counted from the run's first tick), e.g. to run
   // M more ticks after restoring: setMaxTicks(ticksRun() + M).
-  void setMaxTicks(uint64_t ticks) { options_.maxTicks = ticks; }
+  void setMaxTicks(uint64_t ticks) { settings_.maxTicks = ticks; }
 
   Runtime& runtime() { return *runtime_; }
   // The built-in library's state (output, timers); null without built-ins.
@@ -153,7 +156,8 @@ class Runner {
   Result<HostRegistry> hostsFor(const Program& program,
                                 const RunOptions& options);
   Status spawnRule(size_t index);
-  void attachState();
+  void attachState(RuntimeObserver* observer);
+  void keepSettings(RunOptions& options);
   friend class RunnerObserver;
   // Records and forgets the fibers that ended (after each slice that ends
   // one, and after the tick).
@@ -162,13 +166,22 @@ class Runner {
   Value keep(const Value& v);
   void releaseReportPins();
   struct State;
-  // The members a step reads first, together; options_ last (destroyed
+  // What a Runner keeps of its RunOptions: a game holds thousands of
+  // runners, so not the whole struct.
+  struct Settings {
+    uint64_t maxTicks = 0;
+    double dtMs = 0;
+    uint64_t seed = 0;
+    std::function<bool(Runtime&, uint64_t tick)> onTick;
+    std::function<Status(Runtime&)> setup;  // dropped by start()
+  };
+  // The members a step reads first, together; settings_ last (destroyed
   // first: nothing below refers to it).
   std::unique_ptr<BuiltinHost> builtins_;
   std::unique_ptr<Runtime> runtime_;
   std::optional<uint32_t> entry_;  // function run as fiber 1
   std::unique_ptr<State> state_;
-  RunOptions options_;
+  Settings settings_;
 };
 
 }  // namespace brainvm
