@@ -214,17 +214,12 @@ void Runner::recordEnded(const FiberView& v) {
     rule.fiber.reset();
     return;
   }
-  FiberRecord rec;
-  rec.id = v.id;
-  rec.function = runtime_->program().functions[v.function].name;
-  rec.state = v.state;
-  if (v.state == FiberState::Done) rec.result = keep(v.result);
-  if (v.state == FiberState::Fault || v.state == FiberState::Cancelled)
-    rec.error = keep(v.error);
+  // Collected fibers have ended: DONE, FAULT or CANCELLED.
+  const Value& value = v.state == FiberState::Done ? v.result : v.error;
+  st.records.push_back(State::Record{v.id, v.function, v.state, keep(value)});
   if (v.state == FiberState::Fault) st.faulted = true;
   if (st.entryFiber && v.id == *st.entryFiber && v.state == FiberState::Done)
-    st.result = rec.result;
-  st.records.push_back(std::move(rec));
+    st.result = value;
 }
 
 void Runner::attachState(RuntimeObserver* observer) {
@@ -330,7 +325,18 @@ RunReport Runner::report() {
 
   // Fibers still live are reported in their current state (ended ones were
   // collected and have their records).
-  std::vector<FiberRecord> records = st.records;
+  std::vector<FiberRecord> records(st.records.size());
+  for (size_t i = 0; i < st.records.size(); ++i) {
+    const State::Record& from = st.records[i];
+    FiberRecord& rec = records[i];
+    rec.id = from.id;
+    rec.function = program.functions[from.function].name;
+    rec.state = from.state;
+    if (from.state == FiberState::Done)
+      rec.result = from.value;
+    else
+      rec.error = from.value;
+  }
   for (FiberId id : rt.fiberIds()) {
     std::optional<FiberView> v = rt.fiber(id);
     if (!v) continue;

@@ -51,12 +51,14 @@ void Runner::Hook::save(StateWriter& out) const {
     optionalValue(out, rule.firstError);
   }
   out.u64(st.records.size());
-  for (const FiberRecord& rec : st.records) {
+  const Program& program = r.runtime_->program();
+  for (const State::Record& rec : st.records) {
+    const bool done = rec.state == FiberState::Done;
     out.u64(rec.id);
-    out.str(rec.function);
+    out.str(program.functions[rec.function].name);
     out.u8(static_cast<uint8_t>(rec.state));
-    optionalValue(out, rec.result);
-    optionalValue(out, rec.error);
+    optionalValue(out, done ? std::optional<Value>(rec.value) : std::nullopt);
+    optionalValue(out, done ? std::nullopt : std::optional<Value>(rec.value));
   }
   out.u64(st.pins.size());
   for (PinId p : st.pins) out.u64(p);
@@ -124,19 +126,31 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
   if (!in.count(n, 6, "fiber record")) return Ok{};
   st.records.clear();
   for (uint64_t i = 0; i < n; ++i) {
-    FiberRecord rec;
+    FiberId id;
+    std::string function;
     uint8_t state;
-    if (!in.u32(rec.id, "record id") || !in.str(rec.function, "record function") ||
+    std::optional<Value> result, error;
+    if (!in.u32(id, "record id") || !in.str(function, "record function") ||
         !in.u8(state, "record state") ||
-        !optionalValue(in, rec.result, "record result") ||
-        !optionalValue(in, rec.error, "record error"))
+        !optionalValue(in, result, "record result") ||
+        !optionalValue(in, error, "record error"))
       return Ok{};
-    if (state > static_cast<uint8_t>(FiberState::Cancelled)) {
-      in.fail("a fiber record's state is unknown");
+    std::optional<uint32_t> fn = p.findFunction(function);
+    if (!fn) {
+      in.fail("a fiber record names no function of the program");
       return Ok{};
     }
-    rec.state = static_cast<FiberState>(state);
-    st.records.push_back(std::move(rec));
+    // Records are of collected fibers: a DONE one with its result, a FAULT
+    // or CANCELLED one with its error.
+    const bool done = state == static_cast<uint8_t>(FiberState::Done);
+    const bool failed = state == static_cast<uint8_t>(FiberState::Fault) ||
+                        state == static_cast<uint8_t>(FiberState::Cancelled);
+    if (!(done && result && !error) && !(failed && error && !result)) {
+      in.fail("a fiber record's state and values do not agree");
+      return Ok{};
+    }
+    st.records.push_back(State::Record{id, *fn, static_cast<FiberState>(state),
+                                       done ? *result : *error});
   }
   // A record is written when its fiber is collected: one per fiber, and never
   // for a fiber the runtime still holds.
@@ -144,7 +158,7 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
     std::vector<FiberId> ids = rt.fiberIds();
     std::sort(ids.begin(), ids.end());
     std::set<FiberId> recorded;
-    for (const FiberRecord& rec : st.records) {
+    for (const State::Record& rec : st.records) {
       if (!recorded.insert(rec.id).second ||
           std::binary_search(ids.begin(), ids.end(), rec.id)) {
         in.fail("fiber " + std::to_string(rec.id) +

@@ -67,8 +67,17 @@ struct Runner::State {
   bool finished = false;
   RunOutcome status = RunOutcome::Ticks;
   std::optional<FiberId> entryFiber;
+  // A collected non-rule fiber: report() makes its FiberRecord (the name
+  // is the program's, not copied per record). `value` is the result of a
+  // DONE fiber, the error of a FAULT or CANCELLED one.
+  struct Record {
+    FiberId id;
+    uint32_t function;
+    FiberState state;
+    Value value;
+  };
   // Non-rule fibers in the order they ended; sorted by id in the report.
-  std::vector<FiberRecord> records;
+  std::vector<Record> records;
   std::vector<PinId> pins;  // values the records hold
   // Variables' values the last report() handed out; released by the next
   // report() or saveState(), so that reporting every tick pins nothing new.

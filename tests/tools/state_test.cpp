@@ -314,6 +314,23 @@ again:
     EXPECT_NE(restored.error().message().find("record"), std::string::npos)
         << restored.error().message();
   }
+  // A record naming no function of the program, and one whose state does
+  // not go with its values (a FAULT record with a result), are refused too.
+  const size_t nameAt = offset + 2, stateAt = nameAt + name.size();
+  ASSERT_EQ(good[stateAt], static_cast<uint8_t>(FiberState::Done));
+  const std::pair<size_t, uint8_t> edits[] = {
+      {nameAt + name.size() - 1, uint8_t('x')},
+      {stateAt, static_cast<uint8_t>(FiberState::Fault)}};
+  const char* reasons[] = {"names no function", "do not agree"};
+  for (size_t k = 0; k < 2; ++k) {
+    std::vector<uint8_t> bad = good;
+    bad[edits[k].first] = edits[k].second;
+    resealState(bad);
+    auto restored = Runner::restoreState(program, optionsFor(4), bad);
+    ASSERT_FALSE(restored.ok()) << reasons[k];
+    EXPECT_NE(restored.error().message().find(reasons[k]), std::string::npos)
+        << restored.error().message();
+  }
 }
 
 // An async host function of the embedder's with an operation in flight:
