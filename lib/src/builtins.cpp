@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "brainvm/objects.h"
 #include "intrinsics.h"
@@ -426,7 +430,7 @@ namespace {
 
 // The sync built-ins, with the intrinsic the interpreter may run inline.
 struct SyncEntry {
-  const char* name;
+  std::string_view name;  // not a char*: lookups compare lengths first
   SyncHostFn fn;
   Intrinsic intrinsic;
 };
@@ -462,33 +466,59 @@ const SyncEntry kSync[] = {
     {"cancel", fnCancel, Intrinsic::None},
 };
 
+struct AsyncEntry {
+  std::string_view name;
+  AsyncHostFn fn;
+};
+const AsyncEntry kAsync[] = {
+    {"sleep", fnSleep}, {"delay", fnDelay}, {"fail_after", fnFailAfter}};
+
+constexpr size_t kSyncCount = std::size(kSync);
+constexpr size_t kBuiltinCount = kSyncCount + std::size(kAsync);
+
+// A built-in's index by name: kSync's first, then kAsync's. Every runtime
+// a game makes looks up the built-ins its program imports.
+std::optional<size_t> builtinIndex(std::string_view name) {
+  static const std::unordered_map<std::string_view, size_t> index = [] {
+    std::unordered_map<std::string_view, size_t> m;
+    for (size_t i = 0; i < kSyncCount; ++i) m.emplace(kSync[i].name, i);
+    for (size_t i = 0; i < std::size(kAsync); ++i)
+      m.emplace(kAsync[i].name, kSyncCount + i);
+    return m;
+  }();
+  auto it = index.find(name);
+  if (it == index.end()) return std::nullopt;
+  return it->second;
+}
+
 }  // namespace
 
 Intrinsic builtinIntrinsicOf(std::string_view name) {
-  for (const SyncEntry& e : kSync)
-    if (e.name == name) return e.intrinsic;
-  return Intrinsic::None;
+  std::optional<size_t> i = builtinIndex(name);
+  return i && *i < kSyncCount ? kSync[*i].intrinsic : Intrinsic::None;
 }
 
 Status BuiltinHost::registerInto(HostRegistry& r,
                                  const Program* onlyImportsOf) {
-  auto wanted = [onlyImportsOf](std::string_view name) {
-    if (!onlyImportsOf) return true;
+  std::vector<size_t> chosen;
+  if (onlyImportsOf) {
     for (const HostImport& imp : onlyImportsOf->hostImports)
-      if (imp.name == name) return true;
-    return false;
-  };
-  for (const SyncEntry& e : kSync)
-    if (wanted(e.name))
-      if (Status s = r.addIntrinsic(e.name, e.fn, this,
-                                    static_cast<uint8_t>(e.intrinsic));
-          !s)
-        return s;
-  const std::pair<const char*, AsyncHostFn> async[] = {
-      {"sleep", fnSleep}, {"delay", fnDelay}, {"fail_after", fnFailAfter}};
-  for (const auto& [name, fn] : async)
-    if (wanted(name))
-      if (Status s = r.addAsync(name, fn, this); !s) return s;
+      if (std::optional<size_t> i = builtinIndex(imp.name)) chosen.push_back(*i);
+    // In the table's order, each once (a name may be imported twice).
+    std::sort(chosen.begin(), chosen.end());
+    chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+  } else {
+    for (size_t i = 0; i < kBuiltinCount; ++i) chosen.push_back(i);
+  }
+  r.functions_.reserve(r.functions_.size() + chosen.size());
+  for (size_t i : chosen) {
+    Status s = i < kSyncCount
+                   ? r.addIntrinsic(std::string(kSync[i].name), kSync[i].fn,
+                                    this, static_cast<uint8_t>(kSync[i].intrinsic))
+                   : r.addAsync(std::string(kAsync[i - kSyncCount].name),
+                                kAsync[i - kSyncCount].fn, this);
+    if (!s) return s;
+  }
   return Ok{};
 }
 

@@ -29,19 +29,22 @@ RuntimeImpl::~RuntimeImpl() = default;
 Status RuntimeImpl::bindImports(const HostRegistry& hosts) {
   if (Status s = checkImports(program, hosts, loaded->options().fileName); !s)
     return s;
-  std::vector<uint8_t> intrinsics;
+  const LoadedProgram::Linked& shared = loaded->linked();
+  // The loaded program's code assumed these intrinsics (the built-ins').
+  bool sameIntrinsics = shared.intrinsics.size() == program.hostImports.size();
   imports.reserve(program.hostImports.size());
-  for (const HostImport& imp : program.hostImports) {
-    const HostFunction& fn = *hosts.find(imp.name);
+  for (size_t i = 0; i < program.hostImports.size(); ++i) {
+    const HostFunction& fn = *hosts.find(program.hostImports[i].name);
     imports.push_back(BoundImport{fn.sync, fn.asyncFn, fn.userData, fn.async,
                                   fn.intrinsic_});
     if (fn.owner) importOwners.push_back(fn.owner);
-    intrinsics.push_back(fn.intrinsic_);
+    sameIntrinsics = sameIntrinsics && shared.intrinsics[i] == fn.intrinsic_;
   }
-  const LoadedProgram::Linked& shared = loaded->linked();
-  if (intrinsics == shared.intrinsics) {
+  if (sameIntrinsics) {
     linked = &shared.code;
   } else {
+    std::vector<uint8_t> intrinsics;
+    for (const BoundImport& b : imports) intrinsics.push_back(b.intrinsic);
     extras().ownLinked = linkProgram(program, intrinsics,
                                      loaded->options().superinstructions);
     linked = &extras_->ownLinked;
