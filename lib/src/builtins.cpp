@@ -67,7 +67,7 @@ Value fnDiv(HostCall& c, void*) {
 }
 Value fnMod(HostCall& c, void*) {
   // fmod keeps the sign of the dividend, as the contract requires.
-  return dividing(c, [](double x, double y) { return std::fmod(x, y); });
+  return dividing(c, numberRemainder);
 }
 Value fnNeg(HostCall& c, void*) {
   if (!c.expectArgs(1, 1)) return Value();

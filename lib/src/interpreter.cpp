@@ -70,7 +70,7 @@ inline Value applyIntrinsic(Intrinsic op, double x, double y) {
     case Intrinsic::Eq: return Value::boolean(x == y);
     case Intrinsic::Neq: return Value::boolean(x != y);
     case Intrinsic::Div: return Value::number(x / y);
-    case Intrinsic::Mod: return Value::number(std::fmod(x, y));
+    case Intrinsic::Mod: return Value::number(numberRemainder(x, y));
     case Intrinsic::None: break;
   }
   return Value();

@@ -21,53 +21,42 @@ std::string_view runOutcomeName(RunOutcome o) {
 
 namespace {
 
-// Sorts fiber records by id in place. Ids are dense (every spawn takes the
-// next one), so usually a bucket per id in the records' range gives each
-// record's rank in linear time; the records are then permuted cycle by cycle
-// (no second copy of them).
-void sortById(std::vector<FiberRecord>& records) {
-  if (records.empty()) return;
-  FiberId lo = records.front().id, hi = lo;
-  for (const FiberRecord& r : records) {
-    lo = std::min(lo, r.id);
-    hi = std::max(hi, r.id);
+// The indexes 0..n-1 of fibers in the order of their ids (idAt(i)). Ids
+// are dense (every spawn takes the next one), so usually a bucket per id in
+// their range orders them in linear time; repeated ids (never made by a run)
+// take the general sort.
+template <class IdAt>
+std::vector<uint32_t> orderById(size_t n, IdAt idAt) {
+  std::vector<uint32_t> order;
+  if (n == 0) return order;
+  order.reserve(n);
+  FiberId lo = idAt(0), hi = lo;
+  for (size_t i = 0; i < n; ++i) {
+    lo = std::min(lo, idAt(i));
+    hi = std::max(hi, idAt(i));
   }
-  const size_t n = records.size();
-  std::vector<uint32_t> rank(n);  // final position of records[i]
   const uint64_t span = uint64_t(hi) - lo + 1;
-  bool ranked = false;
   if (span <= 4 * uint64_t(n)) {
     constexpr uint32_t kNone = UINT32_MAX;
     std::vector<uint32_t> at(span, kNone);
     bool unique = true;
     for (size_t i = 0; i < n && unique; ++i) {
-      uint32_t& slot = at[records[i].id - lo];
+      uint32_t& slot = at[idAt(i) - lo];
       unique = slot == kNone;
       slot = static_cast<uint32_t>(i);
     }
-    // Two records with one id would leave a rank unset and the permutation
-    // below would never close; the general sort handles them.
     if (unique) {
-      uint32_t next = 0;
       for (uint32_t i : at)
-        if (i != kNone) rank[i] = next++;
-      ranked = true;
+        if (i != kNone) order.push_back(i);
+      return order;
     }
   }
-  if (!ranked) {
-    std::vector<std::pair<FiberId, uint32_t>> order(n);
-    for (size_t i = 0; i < n; ++i)
-      order[i] = {records[i].id, static_cast<uint32_t>(i)};
-    std::sort(order.begin(), order.end());
-    for (size_t k = 0; k < n; ++k) rank[order[k].second] = static_cast<uint32_t>(k);
-  }
-  for (size_t i = 0; i < n; ++i) {
-    while (rank[i] != i) {
-      const uint32_t j = rank[i];
-      std::swap(records[i], records[j]);
-      std::swap(rank[i], rank[j]);
-    }
-  }
+  std::vector<std::pair<FiberId, uint32_t>> byId(n);
+  for (size_t i = 0; i < n; ++i)
+    byId[i] = {idAt(i), static_cast<uint32_t>(i)};
+  std::sort(byId.begin(), byId.end());
+  for (const auto& [id, i] : byId) order.push_back(i);
+  return order;
 }
 
 }  // namespace
@@ -325,30 +314,37 @@ RunReport Runner::report() {
 
   // Fibers still live are reported in their current state (ended ones were
   // collected and have their records).
-  std::vector<FiberRecord> records(st.records.size());
-  for (size_t i = 0; i < st.records.size(); ++i) {
-    const State::Record& from = st.records[i];
-    FiberRecord& rec = records[i];
-    rec.id = from.id;
-    rec.function = program.functions[from.function].name;
-    rec.state = from.state;
-    if (from.state == FiberState::Done)
-      rec.result = from.value;
-    else
-      rec.error = from.value;
-  }
+  // The collected fibers' records, then the live fibers: ordered by id
+  // first, so that each FiberRecord (and its name) is made once, in place.
+  std::vector<FiberView> live;
   for (FiberId id : rt.fiberIds()) {
     std::optional<FiberView> v = rt.fiber(id);
-    if (!v) continue;
-    if (v->isRule) continue;  // counted with its rule below
-    FiberRecord rec;
-    rec.id = id;
-    rec.function = program.functions[v->function].name;
-    rec.state = v->state;
-    records.push_back(std::move(rec));
+    if (v && !v->isRule) live.push_back(*v);  // rules: with their rule below
   }
-  sortById(records);
-  report.fibers = std::move(records);
+  const size_t recorded = st.records.size();
+  const std::vector<uint32_t> order =
+      orderById(recorded + live.size(), [&](size_t i) {
+        return i < recorded ? st.records[i].id : live[i - recorded].id;
+      });
+  report.fibers.reserve(order.size());
+  for (uint32_t i : order) {
+    FiberRecord& rec = report.fibers.emplace_back();
+    if (i < recorded) {
+      const State::Record& r = st.records[i];
+      rec.id = r.id;
+      rec.function = program.functions[r.function].name;
+      rec.state = r.state;
+      if (r.state == FiberState::Done)
+        rec.result = r.value;
+      else
+        rec.error = r.value;
+    } else {
+      const FiberView& v = live[i - recorded];
+      rec.id = v.id;
+      rec.function = program.functions[v.function].name;
+      rec.state = v.state;
+    }
+  }
   // A live run that fired counts, however it will end.
   for (const State::Rule& rule : st.rules) {
     RuleRecord rec;

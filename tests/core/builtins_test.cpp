@@ -5,6 +5,7 @@
 #include <limits>
 #include <set>
 
+#include "intrinsics.h"
 #include "test_support.h"
 
 namespace brainvm::test {
@@ -47,6 +48,30 @@ TEST(Builtins, Arithmetic) {
   EXPECT_EQ(num2("mod", 1, 0), "HostError: division by zero");
   EXPECT_EQ(eval([](FnBuilder& f) { f.k(4).host("neg", 1); }), "-4");
   EXPECT_EQ(eval([](FnBuilder& f) { f.k(0).host("neg", 1); }), "0");
+}
+
+// `mod` computes integers without fmod; the bits must be fmod's anyway
+// (zero's sign is the dividend's; fractions, huge and odd values go to fmod).
+TEST(Builtins, RemainderIsFmodBitForBit) {
+  const double big = 9007199254740992.0;  // 2^53
+  const double values[] = {0.0, -0.0, 1, -1, 2, -2, 3, -3, 5, -5, 7, 10, -10,
+                           0.5, -2.5, 1e300, -1e300, big - 1, -(big - 1), big,
+                           -big, big * 2 + 2, 4503599627370497.0, 123456789,
+                           std::numeric_limits<double>::infinity(),
+                           -std::numeric_limits<double>::infinity(),
+                           std::numeric_limits<double>::quiet_NaN(),
+                           std::numeric_limits<double>::denorm_min()};
+  for (double x : values)
+    for (double y : values) {
+      if (y == 0) continue;  // the callers never pass it (division by zero)
+      const double want = std::fmod(x, y), got = numberRemainder(x, y);
+      if (std::isnan(want)) {
+        EXPECT_TRUE(std::isnan(got)) << x << " mod " << y;
+        continue;
+      }
+      EXPECT_EQ(std::signbit(got), std::signbit(want)) << x << " mod " << y;
+      EXPECT_EQ(got, want) << x << " mod " << y;
+    }
 }
 
 TEST(Builtins, ArithmeticKindAndCountErrorsNameTheFunction) {
