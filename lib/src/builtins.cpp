@@ -493,6 +493,18 @@ std::optional<size_t> builtinIndex(std::string_view name) {
 
 }  // namespace
 
+double numberRemainder(double x, double y) {
+  constexpr double kExact = 9007199254740992.0;  // 2^53
+  if (x > -kExact && x < kExact && y > -kExact && y < kExact) {
+    const int64_t ix = static_cast<int64_t>(x), iy = static_cast<int64_t>(y);
+    if (static_cast<double>(ix) == x && static_cast<double>(iy) == y && iy != 0) {
+      const int64_t r = ix % iy;
+      return r != 0 ? static_cast<double>(r) : std::copysign(0.0, x);
+    }
+  }
+  return std::fmod(x, y);
+}
+
 Intrinsic builtinIntrinsicOf(std::string_view name) {
   std::optional<size_t> i = builtinIndex(name);
   return i && *i < kSyncCount ? kSync[*i].intrinsic : Intrinsic::None;

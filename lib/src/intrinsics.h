@@ -5,7 +5,6 @@
 // registered by anyone else under the same name is called as usual.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <string_view>
 
@@ -26,18 +25,10 @@ inline bool intrinsicApplies(Intrinsic op, double divisor) {
 
 // fmod(x, y) (the contract's `mod`: the sign of the dividend), with a fast
 // path for integers, the common case (ticks modulo N): exact there, and the
-// same bits as fmod, a zero result's sign included (the dividend's).
-inline double numberRemainder(double x, double y) {
-  constexpr double kExact = 9007199254740992.0;  // 2^53
-  if (x > -kExact && x < kExact && y > -kExact && y < kExact) {
-    const int64_t ix = static_cast<int64_t>(x), iy = static_cast<int64_t>(y);
-    if (static_cast<double>(ix) == x && static_cast<double>(iy) == y && iy != 0) {
-      const int64_t r = ix % iy;
-      return r != 0 ? static_cast<double>(r) : std::copysign(0.0, x);
-    }
-  }
-  return std::fmod(x, y);
-}
+// same bits as fmod, a zero result's sign included (the dividend's). Out of
+// line (builtins.cpp), as fmod is: inlined into every fused handler of the
+// interpreter it would cost the other operations their code layout.
+double numberRemainder(double x, double y);
 
 // The intrinsic of the built-in sync function `name` (None if it has none or
 // is not a built-in).
