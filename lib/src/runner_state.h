@@ -2,6 +2,7 @@
 // state (runner_state.cpp).
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <optional>
 #include <unordered_map>
@@ -77,7 +78,9 @@ struct Runner::State {
     Value value;
   };
   // Non-rule fibers in the order they ended; sorted by id in the report.
-  std::vector<Record> records;
+  // In blocks: a run of many short fibers grows this without copying it or
+  // touching twice its memory.
+  std::deque<Record> records;
   std::vector<PinId> pins;  // values the records hold
   // Variables' values the last report() handed out; released by the next
   // report() or saveState(), so that reporting every tick pins nothing new.

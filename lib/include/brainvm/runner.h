@@ -58,8 +58,8 @@ std::string_view runOutcomeName(RunOutcome o);  // "done", "ticks", "limit"
 
 struct FiberRecord {
   FiberId id = 0;
+  FiberState state = FiberState::Runnable;  // beside id: 88 bytes, not 96
   std::string function;
-  FiberState state = FiberState::Runnable;
   std::optional<Value> result;  // DONE
   std::optional<Value> error;   // FAULT (and CANCELLED)
 };
