@@ -63,6 +63,11 @@ Status BuiltinHost::restore(StateReader& in, Runtime& rt) {
               " does not hold a pending handle of its own");
       return Ok{};
     }
+    // Saved in the order they were made, which completeTimersDue relies on.
+    if (!timers_.empty() && t.seq <= timers_.back().seq) {
+      in.fail("timers out of the order they were made in");
+      return Ok{};
+    }
     const bool pinsValue = t.action == TimerAction::ResolveValue;
     if (pinsValue ? !rt.isPinned(t.value) || !pins.insert(t.value).second
                   : t.value != 0) {

@@ -333,6 +333,44 @@ again:
   }
 }
 
+// The built-in timers are saved in the order they were made; completing
+// them relies on it, so a state listing them otherwise is refused.
+TEST(State, TimersOutOfTheirOrderAreRefused) {
+  auto program = loadText(R"(
+.spawn a
+.spawn b
+.func a()
+  push_const 100
+  host_call_args_async sleep 1
+  await
+  ret
+.end
+.func b()
+  push_const 101
+  host_call_args_async sleep 1
+  await
+  ret
+.end
+)", "timers");
+  ASSERT_TRUE(program);
+  auto r = Runner::create(program, optionsFor(1));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.value()->run().ok());
+  const std::vector<uint8_t> good = r.value()->saveState().value();
+  ASSERT_TRUE(Runner::restoreState(program, optionsFor(4), good).ok());
+  // Timer: due, seq, handle, action, value pin, message (one-byte varints).
+  const std::vector<uint8_t> timers{101, 0, 1, 0, 0, 0, 102, 1, 2, 0, 0, 0};
+  auto at = std::search(good.begin(), good.end(), timers.begin(), timers.end());
+  ASSERT_NE(at, good.end());
+  std::vector<uint8_t> bad = good;
+  bad[static_cast<size_t>(at - good.begin()) + 7] = 0;  // b's seq: a's
+  resealState(bad);
+  auto restored = Runner::restoreState(program, optionsFor(4), bad);
+  ASSERT_FALSE(restored.ok());
+  EXPECT_NE(restored.error().message().find("out of the order"), std::string::npos)
+      << restored.error().message();
+}
+
 // An async host function of the embedder's with an operation in flight:
 // saving needs a hook that owns the handle.
 class Pending : public StateHook {
