@@ -52,7 +52,8 @@ void Runner::Hook::save(StateWriter& out) const {
   }
   out.u64(st.records.size());
   const Program& program = r.runtime_->program();
-  for (const State::Record& rec : st.records) {
+  for (size_t i = 0; i < st.records.size(); ++i) {
+    const State::Record& rec = st.records[i];
     const bool done = rec.state == FiberState::Done;
     out.u64(rec.id);
     out.str(program.functions[rec.function].name);
@@ -158,7 +159,8 @@ Status Runner::Hook::restore(StateReader& in, Runtime& rt) {
     std::vector<FiberId> ids = rt.fiberIds();
     std::sort(ids.begin(), ids.end());
     std::set<FiberId> recorded;
-    for (const State::Record& rec : st.records) {
+    for (size_t i = 0; i < st.records.size(); ++i) {
+      const State::Record& rec = st.records[i];
       if (!recorded.insert(rec.id).second ||
           std::binary_search(ids.begin(), ids.end(), rec.id)) {
         in.fail("fiber " + std::to_string(rec.id) +
