@@ -8,12 +8,10 @@ namespace brainvm::fiber_cache {
 namespace {
 
 // Bounded so that a burst of fibers does not keep its memory after it ends.
-constexpr size_t kMaxRuns = 64;     // a few brains' worth of rules
 constexpr size_t kMaxBare = 1024;   // a batch of short fibers of one tick
 constexpr size_t kMaxBuffers = 1024;  // of each kind
 
 struct Cache {
-  std::vector<Fiber*> runs;
   std::vector<Fiber*> bare;
   std::vector<std::pair<Value*, uint32_t>> stacks;
   std::vector<std::pair<Frame*, uint32_t>> frames;
@@ -28,7 +26,9 @@ thread_local Cache cache;
 
 Cache::~Cache() {
   cacheGone = true;
-  for (Fiber* f : runs) delete f;
+  runs.gone = true;
+  runs.armed = false;  // keepRun asks armRuns again, which refuses
+  while (runs.size > 0) delete runs.items[--runs.size];
   for (Fiber* f : bare) delete f;
   for (auto& [stack, capacity] : stacks) std::free(stack);
   for (auto& [buffer, capacity] : frames) std::free(buffer);
@@ -54,16 +54,12 @@ void keep(std::vector<std::pair<T*, uint32_t>>& pool, T* buffer,
 
 }  // namespace
 
-Fiber* takeRun() {
-  if (cacheGone || cache.runs.empty()) return nullptr;
-  Fiber* f = cache.runs.back();
-  cache.runs.pop_back();
-  return f;
-}
+constinit thread_local RunStack runs{};
 
-bool keepRun(Fiber* f) {
-  if (cacheGone || cache.runs.size() >= kMaxRuns) return false;
-  cache.runs.push_back(f);
+bool armRuns() {
+  if (runs.gone || cacheGone) return false;
+  (void)cache.bare.size();  // constructs the cache: its destructor frees runs
+  runs.armed = true;
   return true;
 }
 

@@ -9,11 +9,30 @@
 
 namespace brainvm::fiber_cache {
 
-// A rule run that ended done, kept with its (emptied) stack and frame
-// buffers for the next rule spawn; nullptr when there is none.
-Fiber* takeRun();
+// Rule runs that ended done, kept with their (emptied) stack and frame
+// buffers for the next rule spawns: taken and kept once per rule run, so
+// reached inline (a constant-initialized thread_local needs no guard).
+struct RunStack {
+  static constexpr uint32_t kMax = 64;  // a few brains' worth of rules
+  Fiber* items[kMax];
+  uint32_t size;
+  bool armed;  // the thread's cache frees what is left when the thread ends
+  bool gone;   // the thread is ending: keep nothing more
+};
+extern constinit thread_local RunStack runs;
+// Arms the thread's cache (on the first keep); false if the thread is ending.
+bool armRuns();
+
+// A spare rule run, or nullptr when there is none.
+inline Fiber* takeRun() {
+  return runs.size == 0 ? nullptr : runs.items[--runs.size];
+}
 // Keeps a reset rule run; false when the cache is full (the caller frees it).
-bool keepRun(Fiber* f);
+inline bool keepRun(Fiber* f) {
+  if (runs.size == RunStack::kMax || (!runs.armed && !armRuns())) return false;
+  runs.items[runs.size++] = f;
+  return true;
+}
 
 // A reset fiber without stack or frame buffers (nullptr when none).
 Fiber* takeBare();
