@@ -111,6 +111,10 @@ struct Fiber {
   bool isRule = false;
   bool queued = false;
   bool hasPendingThrow = false;
+  // A rule run's index among its Runner's rules (set by the Runner at spawn;
+  // kNoRuleHint when unknown, e.g. restored): saves a scan when it ends.
+  static constexpr uint16_t kNoRuleHint = 0xFFFF;
+  uint16_t ruleHint = kNoRuleHint;
   HandleId awaiting = 0;
   uint32_t sp = 0;  // stack height
   uint32_t capacity = 0;

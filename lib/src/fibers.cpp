@@ -26,6 +26,7 @@ void Fiber::reset() {
   function = 0;
   state = FiberState::Runnable;
   fired = isRule = queued = hasPendingThrow = false;
+  ruleHint = kNoRuleHint;
   awaiting = 0;
   sp = 0;
   frames.clear();
@@ -65,7 +66,8 @@ bool RuntimeImpl::growStack(Fiber& f, uint64_t needed) {
 }
 
 Result<FiberId> RuntimeImpl::spawn(uint32_t function,
-                                   std::span<const Value> args, bool rule) {
+                                   std::span<const Value> args, bool rule,
+                                   uint16_t ruleHint) {
   if (function >= program.functions.size())
     return Error(ErrorCode::InvalidArgument,
                  "no function with id " + std::to_string(function));
@@ -106,6 +108,7 @@ Result<FiberId> RuntimeImpl::spawn(uint32_t function,
   ++nextFiberId;
   f->function = function;
   f->isRule = rule;
+  f->ruleHint = ruleHint;
   for (uint32_t i = 0; i < fn.numLocals; ++i)
     f->stack[i] = i < args.size() ? args[i] : Value();
   f->sp = fn.numLocals;

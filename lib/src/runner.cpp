@@ -186,23 +186,31 @@ void Runner::releaseReportPins() {
   state_->reportPins.clear();
 }
 
+void Runner::ruleRunEnded(FiberId id, uint16_t hint, bool fired,
+                          FiberState state, const Value& error) {
+  State& st = *state_;
+  State::Rule* rule = nullptr;
+  if (hint < st.rules.size() && st.rules[hint].fiber == id) {
+    rule = &st.rules[hint];
+  } else {
+    // No hint (a restored run): rules are few, a scan finds the run's rule.
+    auto it = std::find_if(st.rules.begin(), st.rules.end(),
+                           [&](const State::Rule& r) { return r.fiber == id; });
+    if (it == st.rules.end()) return;
+    rule = &*it;
+  }
+  if (fired) rule->fired++;
+  if (state == FiberState::Fault) {
+    rule->faults++;
+    if (!rule->firstError) rule->firstError = keep(error);
+    st.faulted = true;
+  }
+  rule->fiber.reset();
+}
+
+// A collected fiber that is not a rule run (those: ruleRunEnded).
 void Runner::recordEnded(const FiberView& v) {
   State& st = *state_;
-  if (v.isRule) {
-    // Rules are few: a scan finds the run's rule.
-    auto it = std::find_if(st.rules.begin(), st.rules.end(),
-                           [&](const State::Rule& r) { return r.fiber == v.id; });
-    if (it == st.rules.end()) return;
-    State::Rule& rule = *it;
-    if (v.fired) rule.fired++;
-    if (v.state == FiberState::Fault) {
-      rule.faults++;
-      if (!rule.firstError) rule.firstError = keep(v.error);
-      st.faulted = true;
-    }
-    rule.fiber.reset();
-    return;
-  }
   // Collected fibers have ended: DONE, FAULT or CANCELLED.
   const Value& value = v.state == FiberState::Done ? v.result : v.error;
   st.records.push_back(State::Record{v.id, v.function, v.state, keep(value)});
@@ -217,7 +225,13 @@ void Runner::attachState(RuntimeObserver* observer) {
 }
 
 void Runner::reapEnded() {
-  runtime_->impl_->collectEnded([this](const FiberView& v) { recordEnded(v); });
+  RuntimeImpl& impl = *runtime_->impl_;
+  impl.collectEnded([this, &impl](const Fiber& f) {
+    if (f.isRule)
+      ruleRunEnded(f.id, f.ruleHint, f.fired, f.state, f.error);
+    else
+      recordEnded(impl.view(f));
+  });
 }
 
 Result<HostRegistry> Runner::hostsFor(const Program& program,
@@ -236,7 +250,9 @@ Result<HostRegistry> Runner::hostsFor(const Program& program,
 Status Runner::spawnRule(size_t i) {
   State& st = *state_;
   Result<FiberId> id =
-      runtime_->impl_->spawn(st.rules[i].function, {}, /*rule=*/true);
+      runtime_->impl_->spawn(st.rules[i].function, {}, /*rule=*/true,
+                             i < Fiber::kNoRuleHint ? static_cast<uint16_t>(i)
+                                                    : Fiber::kNoRuleHint);
   if (!id) return id.takeError();
   st.rules[i].fiber = id.value();
   st.rules[i].runs++;

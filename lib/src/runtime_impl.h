@@ -86,7 +86,8 @@ class RuntimeImpl {
   // `rule`: a run of a rule (Runtime::markRule), set before observers hear
   // of the fiber.
   Result<FiberId> spawn(uint32_t function, std::span<const Value> args,
-                        bool rule = false);
+                        bool rule = false,
+                        uint16_t ruleHint = Fiber::kNoRuleHint);
   bool cancel(FiberId id);
   Fiber* findFiber(FiberId id) const;
   void enqueue(Fiber* f);
@@ -108,7 +109,7 @@ class RuntimeImpl {
       const FiberId id = ended[i];
       Fiber* f = fibers.find(id);
       if (f == nullptr) continue;
-      onEnded(view(*f));
+      onEnded(*f);
       retire(*f);
       ++removed;
     }

@@ -46,8 +46,8 @@ FiberView RuntimeImpl::view(const Fiber& f) const {
 
 size_t RuntimeImpl::collectEndedFibers(
     const std::function<void(const FiberView&)>& onEnded) {
-  return collectEnded([&](const FiberView& v) {
-    if (onEnded) onEnded(v);
+  return collectEnded([&](const Fiber& f) {
+    if (onEnded) onEnded(view(f));
   });
 }
 

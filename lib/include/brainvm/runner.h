@@ -163,6 +163,8 @@ class Runner {
   // one, and after the tick).
   void reapEnded();
   void recordEnded(const FiberView& v);
+  void ruleRunEnded(FiberId id, uint16_t hint, bool fired, FiberState state,
+                    const Value& error);
   Value keep(const Value& v);
   void releaseReportPins();
   struct State;
