@@ -1,8 +1,8 @@
 // Fiber objects and fiber buffers kept for reuse by the next spawns on this
-// thread, whichever runtime spawns them. A game visits thousands of runtimes in turn, each
-// spawning and collecting a few short fibers per tick: one cache per thread
-// lets them all share the same few (warm) fibers instead of each runtime
-// keeping its own idle ones between ticks.
+// thread, whichever runtime spawns them. A game visits thousands of
+// runtimes in turn, each spawning and collecting a few short fibers per
+// tick: one cache per thread lets them all share the same few (warm) fibers
+// instead of each runtime keeping its own idle ones between ticks.
 #pragma once
 
 #include "fiber.h"
