@@ -5,6 +5,8 @@
 
 namespace brainvm::fiber_cache {
 
+constinit thread_local RunStack runs{};
+
 namespace {
 
 // Bounded so that a burst of fibers does not keep its memory after it ends.
@@ -18,14 +20,13 @@ struct Cache {
   ~Cache();
 };
 
-// Trivially destructible, so still readable after `cache` below is gone: a
-// runtime destroyed later in the thread's exit (a static one, say) then
-// frees its fibers instead of handing them to a destroyed cache.
-thread_local bool cacheGone = false;
+// `runs` (fiber_cache.h) is trivially destructible, so its `gone` is still
+// readable after `cache` is destroyed: a runtime destroyed later in the
+// thread's exit (a static one, say) then frees its fibers and buffers
+// instead of handing them to a destroyed cache.
 thread_local Cache cache;
 
 Cache::~Cache() {
-  cacheGone = true;
   runs.gone = true;
   runs.armed = false;  // keepRun asks armRuns again, which refuses
   while (runs.size > 0) delete runs.items[--runs.size];
@@ -35,43 +36,41 @@ Cache::~Cache() {
 }
 
 template <class T>
-std::pair<T*, uint32_t> take(std::vector<std::pair<T*, uint32_t>>& pool) {
-  if (pool.empty()) return {nullptr, 0};
-  auto buffer = pool.back();
-  pool.pop_back();
+using BufferPool = std::vector<std::pair<T*, uint32_t>> Cache::*;
+
+template <class T>
+std::pair<T*, uint32_t> take(BufferPool<T> member) {
+  if (runs.gone || (cache.*member).empty()) return {nullptr, 0};
+  auto buffer = (cache.*member).back();
+  (cache.*member).pop_back();
   return buffer;
 }
 
 template <class T>
-void keep(std::vector<std::pair<T*, uint32_t>>& pool, T* buffer,
-          uint32_t capacity) {
-  if (pool.size() >= kMaxBuffers) {
-    std::free(buffer);
-    return;
-  }
-  pool.emplace_back(buffer, capacity);
+void keep(BufferPool<T> member, T* buffer, uint32_t capacity) {
+  if (runs.gone || (cache.*member).size() >= kMaxBuffers)
+    return std::free(buffer);
+  (cache.*member).emplace_back(buffer, capacity);
 }
 
 }  // namespace
 
-constinit thread_local RunStack runs{};
-
 bool armRuns() {
-  if (runs.gone || cacheGone) return false;
+  if (runs.gone) return false;
   (void)cache.bare.size();  // constructs the cache: its destructor frees runs
   runs.armed = true;
   return true;
 }
 
 Fiber* takeBare() {
-  if (cacheGone || cache.bare.empty()) return nullptr;
+  if (runs.gone || cache.bare.empty()) return nullptr;
   Fiber* f = cache.bare.back();
   cache.bare.pop_back();
   return f;
 }
 
 void keepBare(Fiber* f) {
-  if (cacheGone || cache.bare.size() >= kMaxBare) {
+  if (runs.gone || cache.bare.size() >= kMaxBare) {
     delete f;
     return;
   }
@@ -79,24 +78,13 @@ void keepBare(Fiber* f) {
   cache.bare.push_back(f);
 }
 
-std::pair<Value*, uint32_t> takeStack() {
-  if (cacheGone) return {nullptr, 0};
-  return take(cache.stacks);
-}
-
+std::pair<Value*, uint32_t> takeStack() { return take(&Cache::stacks); }
 void keepStack(Value* stack, uint32_t capacity) {
-  if (cacheGone) return std::free(stack);
-  keep(cache.stacks, stack, capacity);
+  keep(&Cache::stacks, stack, capacity);
 }
-
-std::pair<Frame*, uint32_t> takeFrames() {
-  if (cacheGone) return {nullptr, 0};
-  return take(cache.frames);
-}
-
+std::pair<Frame*, uint32_t> takeFrames() { return take(&Cache::frames); }
 void keepFrames(Frame* frames, uint32_t capacity) {
-  if (cacheGone) return std::free(frames);
-  keep(cache.frames, frames, capacity);
+  keep(&Cache::frames, frames, capacity);
 }
 
 }  // namespace brainvm::fiber_cache

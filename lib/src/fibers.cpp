@@ -165,12 +165,13 @@ void RuntimeImpl::retire(Fiber& f) {
 
 void RuntimeImpl::releaseBuffers(Fiber& f) {
   if (f.stack != nullptr && !f.stackInline() &&
-      f.capacity <= kKeptStackValues)
+      f.capacity <= kKeptStackValues) {
     fiber_cache::keepStack(f.stack, f.capacity);
-  else
+    f.stack = nullptr;
+    f.capacity = 0;
+  } else {
     f.freeStack();
-  f.stack = nullptr;
-  f.capacity = 0;
+  }
   f.sp = 0;
   if (f.frames.onHeap() && f.frames.capacity() <= 16) {
     auto [frames, capacity] = f.frames.releaseHeap();
@@ -178,7 +179,7 @@ void RuntimeImpl::releaseBuffers(Fiber& f) {
   } else {
     f.frames.freeHeap();
   }
-  f.frames.clear();
+  f.frames.clear();  // inline frames are left as they were by the above
 }
 
 bool RuntimeImpl::cancel(FiberId id) {
