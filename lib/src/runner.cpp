@@ -32,8 +32,9 @@ std::vector<uint32_t> orderById(size_t n, IdAt idAt) {
   order.reserve(n);
   FiberId lo = idAt(0), hi = lo;
   for (size_t i = 0; i < n; ++i) {
-    lo = std::min(lo, idAt(i));
-    hi = std::max(hi, idAt(i));
+    const FiberId id = idAt(i);
+    lo = std::min(lo, id);
+    hi = std::max(hi, id);
   }
   const uint64_t span = uint64_t(hi) - lo + 1;
   if (span <= 4 * uint64_t(n)) {
@@ -332,15 +333,15 @@ RunReport Runner::report() {
   // collected and have their records).
   // The collected fibers' records, then the live fibers: ordered by id
   // first, so that each FiberRecord (and its name) is made once, in place.
-  std::vector<FiberView> live;
-  for (FiberId id : rt.fiberIds()) {
-    std::optional<FiberView> v = rt.fiber(id);
-    if (v && !v->isRule) live.push_back(*v);  // rules: with their rule below
-  }
+  // One walk of the fiber table (ordered below); rules: with their rule.
+  std::vector<const Fiber*> live;
+  runtime_->impl_->fibers.forEach([&](const Fiber& f) {
+    if (!f.isRule) live.push_back(&f);
+  });
   const size_t recorded = st.records.size();
   const std::vector<uint32_t> order =
       orderById(recorded + live.size(), [&](size_t i) {
-        return i < recorded ? st.records[i].id : live[i - recorded].id;
+        return i < recorded ? st.records[i].id : live[i - recorded]->id;
       });
   report.fibers.reserve(order.size());
   for (uint32_t i : order) {
@@ -355,10 +356,10 @@ RunReport Runner::report() {
       else
         rec.error = r.value;
     } else {
-      const FiberView& v = live[i - recorded];
-      rec.id = v.id;
-      rec.function = program.functions[v.function].name;
-      rec.state = v.state;
+      const Fiber& f = *live[i - recorded];
+      rec.id = f.id;
+      rec.function = program.functions[f.function].name;
+      rec.state = f.state;
     }
   }
   // A live run that fired counts, however it will end.
