@@ -83,6 +83,34 @@ TEST(Runner, FibersAreReportedByIdWhateverOrderTheyEndIn) {
   }
 }
 
+// Fibers still live when the report is made are listed among the ended
+// ones by id, in their current state and without a result or error.
+TEST(Runner, LiveAndEndedFibersAreReportedTogetherById) {
+  ProgramBuilder pb;
+  pb.func("main")
+      .ks("done").host("spawn", 1).pop()
+      .ks("live").host("spawn", 1).pop()
+      .ks("done").host("spawn", 1).pop()
+      .ks("live").host("spawn", 1).pop()
+      .k(1).ret();
+  pb.func("done").k(2).ret();
+  pb.func("live").label("again").yield_().jmp("again");
+  RunOptions o;
+  o.maxTicks = 3;
+  RunOut r = run(pb, o);
+  ASSERT_EQ(r.report.fibers.size(), 5u);
+  const char* names[] = {"main", "done", "live", "done", "live"};
+  for (uint32_t i = 0; i < 5; ++i) {
+    const FiberRecord& f = r.report.fibers[i];
+    EXPECT_EQ(f.id, i + 1);
+    EXPECT_EQ(f.function, names[i]);
+    const bool live = f.function == "live";
+    EXPECT_EQ(f.state, live ? FiberState::Runnable : FiberState::Done) << i;
+    EXPECT_EQ(f.result.has_value(), !live) << i;
+    EXPECT_FALSE(f.error.has_value()) << i;
+  }
+}
+
 TEST(Runner, DoneWithResultVariablesAndStats) {
   ProgramBuilder pb;
   pb.shared("zz", Value::number(1)).shared("aa");
