@@ -17,7 +17,7 @@ void markHandleId(HandleId id, void* ctx) {
 // found directly in roots mark their records (those inside objects are
 // reported by the tracer).
 void RuntimeImpl::markRoots() {
-  for (auto& [id, h] : handles) h.marked = false;
+  for (HandleRecord& h : handles.records()) h.marked = false;
   auto root = [this](const Value& v) {
     if (v.isHandle())
       markHandleId(v.asHandle(), this);
@@ -40,7 +40,7 @@ void RuntimeImpl::markRoots() {
       for (const auto& [name, v] : c.vars) root(v);
   }
   for (const Value& v : pins) root(v);
-  for (const auto& [id, h] : handles) root(h.result);
+  for (const HandleRecord& h : handles.records()) root(h.result);
 }
 
 void RuntimeImpl::collectGarbage() {
@@ -48,13 +48,9 @@ void RuntimeImpl::collectGarbage() {
   heap.traceMarked(markHandleId, this);
   heap.sweep();
 
-  for (auto it = handles.begin(); it != handles.end();) {
-    const HandleRecord& h = it->second;
-    if (h.state != HandleState::Pending && h.waiters.empty() && !h.marked)
-      it = handles.erase(it);
-    else
-      ++it;
-  }
+  handles.eraseIf([](const HandleRecord& h) {
+    return h.state != HandleState::Pending && h.waiters.empty() && !h.marked;
+  });
   settledSinceGc = 0;
 }
 

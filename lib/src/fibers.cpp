@@ -188,10 +188,7 @@ bool RuntimeImpl::cancel(FiberId id) {
              f->state != FiberState::Waiting))
     return false;
   if (f->state == FiberState::Waiting) {
-    if (HandleRecord* h = findHandle(f->awaiting)) {
-      auto& w = h->waiters;
-      w.erase(std::remove(w.begin(), w.end(), f->id), w.end());
-    }
+    if (HandleRecord* h = findHandle(f->awaiting)) h->waiters.remove(f->id);
     f->awaiting = 0;
   }
   if (observer) observer->onFiberCancelled(id);

@@ -13,15 +13,14 @@ Result<HandleId> RuntimeImpl::createHandle() {
   if (nextHandleId == UINT32_MAX)
     return Error(ErrorCode::LimitExceeded, "handle ids exhausted");
   const HandleId id = nextHandleId++;
-  handles.emplace(id, HandleRecord{});
+  handles.insert(id);
   ++pendingHandles;
   ++handlesCreated;
   return id;
 }
 
 HandleRecord* RuntimeImpl::findHandle(HandleId id) {
-  auto it = handles.find(id);
-  return it == handles.end() ? nullptr : &it->second;
+  return handles.find(id);
 }
 
 Status RuntimeImpl::settleHandle(HandleId id, HandleState state,
@@ -38,12 +37,11 @@ Status RuntimeImpl::settleHandle(HandleId id, HandleState state,
   h->result = v;
   --pendingHandles;
   ++settledSinceGc;
-  std::vector<FiberId> waiters;
-  waiters.swap(h->waiters);
+  const WaiterList waiters = std::move(h->waiters);
   if (observer) observer->onHandleSettled(id, state);
-  for (FiberId fid : waiters) {
+  waiters.forEach([&](FiberId fid) {
     Fiber* f = findFiber(fid);
-    if (!f || f->state != FiberState::Waiting || f->awaiting != id) continue;
+    if (!f || f->state != FiberState::Waiting || f->awaiting != id) return;
     f->awaiting = 0;
     if (state == HandleState::Resolved) {
       f->stack[f->sp++] = v;
@@ -53,7 +51,7 @@ Status RuntimeImpl::settleHandle(HandleId id, HandleState state,
     }
     f->state = FiberState::Runnable;
     enqueue(f);
-  }
+  });
   return Ok{};
 }
 

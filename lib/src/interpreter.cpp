@@ -620,7 +620,7 @@ dispatch_op:
     SAVE_STATE();
     f.state = FiberState::Waiting;
     f.awaiting = hv.asHandle();
-    h->waiters.push_back(f.id);
+    h->waiters.add(f.id);
     result.status = RunStatus::Waiting;
     result.handle = hv.asHandle();
     goto finish;

@@ -26,6 +26,7 @@
 #include "fiber.h"
 #include "fiber_queue.h"
 #include "fiber_table.h"
+#include "handle_table.h"
 #include "linked_code.h"
 
 namespace brainvm {
@@ -55,13 +56,6 @@ struct BoundImport {
   void* userData = nullptr;
   bool async = false;
   uint8_t intrinsic = 0;
-};
-
-struct HandleRecord {
-  HandleState state = HandleState::Pending;
-  bool marked = false;
-  Value result;  // resolved value or error value
-  std::vector<FiberId> waiters;
 };
 
 struct HostContext {
@@ -273,7 +267,7 @@ class RuntimeImpl {
   }
 
   // Handles.
-  std::unordered_map<HandleId, HandleRecord> handles;
+  HandleTable handles;
   HandleId nextHandleId = 1;
   uint32_t pendingHandles = 0;
 

@@ -61,10 +61,7 @@ void RuntimeImpl::faultAll(ErrorTag tag, std::string_view message) {
   for (FiberId id : live) {
     Fiber& f = *findFiber(id);
     if (f.state == FiberState::Waiting) {
-      if (HandleRecord* h = findHandle(f.awaiting)) {
-        auto& w = h->waiters;
-        w.erase(std::remove(w.begin(), w.end(), f.id), w.end());
-      }
+      if (HandleRecord* h = findHandle(f.awaiting)) h->waiters.remove(f.id);
       f.awaiting = 0;
     }
     // A fiber in an await (waiting, or holding a rejection not yet

@@ -302,10 +302,10 @@ bool RuntimeImpl::readSections(StateReader& payload,
     for (uint64_t i = 0; i < n; ++i) {
       uint32_t id;
       uint8_t state;
-      HandleRecord rec;
+      Value result;
       uint64_t waiters;
       if (!h.u32(id, "handle id") || !h.u8(state, "handle state") ||
-          !h.value(rec.result, "handle result") ||
+          !h.value(result, "handle result") ||
           !h.count(waiters, 1, "waiter"))
         return bad();
       if (id == 0 || id <= last || id >= nextHandleId)
@@ -313,6 +313,8 @@ bool RuntimeImpl::readSections(StateReader& payload,
       if (state > static_cast<uint8_t>(HandleState::Cancelled))
         return h.fail("an unknown handle state"), bad();
       last = id;
+      HandleRecord& rec = handles.insert(id);
+      rec.result = result;
       rec.state = static_cast<HandleState>(state);
       if (rec.state != HandleState::Pending && waiters != 0)
         return h.fail("a settled handle has waiters"), bad();
@@ -322,10 +324,10 @@ bool RuntimeImpl::readSections(StateReader& payload,
       for (uint64_t k = 0; k < waiters; ++k) {
         uint32_t f;
         if (!h.u32(f, "waiter")) return bad();
-        rec.waiters.push_back(f);
+        if (f == 0) return h.fail("waiter 0 is not a fiber id"), bad();
+        rec.waiters.add(f);
       }
       if (rec.state == HandleState::Pending) ++pendingHandles;
-      handles.emplace(id, std::move(rec));
     }
     if (pendingHandles > config.maxHandles)
       return h.fail("more pending handles than maxHandles"), bad();
@@ -379,10 +381,10 @@ bool RuntimeImpl::readHooks(std::span<const uint8_t> bytes,
   for (StateHook* hook : hooks)
     for (HandleId id : hook->pendingHandles()) claimed.push_back(id);
   std::sort(claimed.begin(), claimed.end());
-  for (const auto& [id, h] : handles)
+  for (const HandleRecord& h : handles.records())
     if (h.state == HandleState::Pending &&
-        !std::binary_search(claimed.begin(), claimed.end(), id)) {
-      payload.fail("pending handle " + std::to_string(id) +
+        !std::binary_search(claimed.begin(), claimed.end(), h.id)) {
+      payload.fail("pending handle " + std::to_string(h.id) +
                    " belongs to no host hook");
       return fail(payload);
     }
@@ -504,18 +506,20 @@ bool RuntimeImpl::readFibers(StateReader& in) {
     return in.fail("more live fibers than maxFibers");
 
   // Waiting fibers and their handles point at each other.
-  for (const auto& [hid, h] : handles)
-    for (FiberId w : h.waiters) {
-      Fiber* f = fibers.find(w);
-      if (!f || f->state != FiberState::Waiting || f->awaiting != hid)
-        return in.fail("handle " + std::to_string(hid) +
-                       " has a waiter that does not wait for it");
-    }
+  for (const HandleRecord& h : handles.records()) {
+    bool consistent = true;
+    h.waiters.forEach([&](FiberId w) {
+      const Fiber* f = fibers.find(w);
+      consistent = consistent && f && f->state == FiberState::Waiting &&
+                   f->awaiting == h.id;
+    });
+    if (!consistent)
+      return in.fail("handle " + std::to_string(h.id) +
+                     " has a waiter that does not wait for it");
+  }
   for (Fiber* f : waiting) {
-    auto it = handles.find(f->awaiting);
-    if (it == handles.end() || it->second.state != HandleState::Pending ||
-        std::count(it->second.waiters.begin(), it->second.waiters.end(),
-                   f->id) != 1)
+    const HandleRecord* h = handles.find(f->awaiting);
+    if (!h || h->state != HandleState::Pending || h->waiters.count(f->id) != 1)
       return in.fail("fiber " + std::to_string(f->id) +
                      " waits for a handle that does not list it");
   }

@@ -72,10 +72,10 @@ Result<std::vector<uint8_t>> RuntimeImpl::saveState(
     for (HandleId id : h->pendingHandles()) claimed.push_back(id);
   std::sort(claimed.begin(), claimed.end());
   std::vector<HandleId> pending;
-  for (const auto& [id, h] : handles)
+  for (const HandleRecord& h : handles.records())
     if (h.state == HandleState::Pending &&
-        !std::binary_search(claimed.begin(), claimed.end(), id))
-      pending.push_back(id);
+        !std::binary_search(claimed.begin(), claimed.end(), h.id))
+      pending.push_back(h.id);
   if (!pending.empty()) {
     std::sort(pending.begin(), pending.end());
     std::string ids;
@@ -151,17 +151,19 @@ Result<std::vector<uint8_t>> RuntimeImpl::saveState(
 
   w.beginSection(kSecHandles);
   w.u64(nextHandleId);
-  std::vector<HandleId> handleIds;
-  for (const auto& [id, h] : handles) handleIds.push_back(id);
-  std::sort(handleIds.begin(), handleIds.end());
-  w.u64(handleIds.size());
-  for (HandleId id : handleIds) {
-    const HandleRecord& h = handles.at(id);
-    w.u64(id);
-    w.u8(static_cast<uint8_t>(h.state));
-    w.value(h.result);
-    w.u64(h.waiters.size());
-    for (FiberId f : h.waiters) w.u64(f);
+  std::vector<const HandleRecord*> byId;
+  for (const HandleRecord& h : handles.records()) byId.push_back(&h);
+  std::sort(byId.begin(), byId.end(),
+            [](const HandleRecord* a, const HandleRecord* b) {
+              return a->id < b->id;
+            });
+  w.u64(byId.size());
+  for (const HandleRecord* h : byId) {
+    w.u64(h->id);
+    w.u8(static_cast<uint8_t>(h->state));
+    w.value(h->result);
+    w.u64(h->waiters.size());
+    h->waiters.forEach([&](FiberId f) { w.u64(f); });
   }
   w.endSection();
 

@@ -371,6 +371,51 @@ TEST(State, TimersOutOfTheirOrderAreRefused) {
       << restored.error().message();
 }
 
+// Handles and the fibers awaiting them name each other; a state whose
+// waiter lists disagree with the fibers (or name fiber 0) is refused.
+TEST(State, HandleWaitersThatDoNotWaitAreRefused) {
+  auto program = loadText(R"(
+.spawn a
+.spawn b
+.func a()
+  push_const 100
+  host_call_args_async sleep 1
+  await
+  ret
+.end
+.func b()
+  push_const 101
+  host_call_args_async sleep 1
+  await
+  ret
+.end
+)", "waiters");
+  ASSERT_TRUE(program);
+  auto r = Runner::create(program, optionsFor(1));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.value()->run().ok());
+  const std::vector<FiberId> ids = r.value()->runtime().fiberIds();
+  ASSERT_EQ(ids.size(), 2u);
+  ASSERT_LT(ids[1], 128u);  // one-byte varints below
+  const std::vector<uint8_t> good = r.value()->saveState().value();
+  ASSERT_TRUE(Runner::restoreState(program, optionsFor(4), good).ok());
+  // Handle record: id, state (pending), result (nil), waiter count, waiters.
+  const uint8_t a = static_cast<uint8_t>(ids[0]), b = static_cast<uint8_t>(ids[1]);
+  const std::vector<uint8_t> records{1, 0, 0, 1, a, 2, 0, 0, 1, b};
+  auto at = std::search(good.begin(), good.end(), records.begin(), records.end());
+  ASSERT_NE(at, good.end());
+  const size_t waiterOfFirst = static_cast<size_t>(at - good.begin()) + 4;
+  for (uint8_t waiter : {uint8_t(0), b}) {
+    std::vector<uint8_t> bad = good;
+    bad[waiterOfFirst] = waiter;
+    resealState(bad);
+    auto restored = Runner::restoreState(program, optionsFor(4), bad);
+    ASSERT_FALSE(restored.ok()) << "waiter " << int(waiter);
+    EXPECT_NE(restored.error().message().find("waiter"), std::string::npos)
+        << restored.error().message();
+  }
+}
+
 // An async host function of the embedder's with an operation in flight:
 // saving needs a hook that owns the handle.
 class Pending : public StateHook {
