@@ -301,7 +301,8 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
       return inv;
     }
   }
-  Result<RunReport> ran = runner.run();
+  // The fiber records are written as they are read, never held all at once.
+  Result<RunReport> ran = runner.run(ReportFibers::Omitted);
   if (!ran.ok()) {
     inv.diagnostics += formatError(ran.error());
     inv.exitCode =
@@ -310,12 +311,16 @@ RunInvocation executeRun(const RunCliOptions& o, const std::string& inputPath,
   }
   const RunReport& report = ran.value();
   inv.hasReport = true;
+  const FiberRecordSource fibers =
+      [&runner](const std::function<void(const FiberRecord&)>& visit) {
+        runner.forEachFiberRecord(visit);
+      };
   if (sink)
-    inv.reportSinkFailed =
-        !writeReportJson(report, runner.runtime().program(), o.pretty, *sink);
+    inv.reportSinkFailed = !writeReportJson(
+        report, runner.runtime().program(), o.pretty, *sink, &fibers);
   else
     writeReportJson(report, runner.runtime().program(), o.pretty,
-                    inv.reportText);
+                    inv.reportText, &fibers);
   inv.exitCode = (report.faulted || report.status == RunOutcome::Limit)
                      ? kExitFault
                      : kExitOk;

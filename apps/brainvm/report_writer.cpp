@@ -147,7 +147,7 @@ void arrayMember(JsonWriter& w, const char (&key)[N], const Items& items,
 }
 
 void writeReport(JsonWriter& w, const RunReport& report,
-                 const Program& program) {
+                 const Program& program, const FiberRecordSource* fibers) {
   ValueWriter values(w, &program);
   w.beginObject();
   w.key("brainvm");
@@ -159,8 +159,18 @@ void writeReport(JsonWriter& w, const RunReport& report,
     w.key("result");
     values.value(*report.result);
   }
-  arrayMember(w, "fibers", report.fibers,
-              [&](const FiberRecord& f) { fiberRecord(w, values, f); });
+  if (fibers) {
+    w.key("fibers");
+    w.beginArray();
+    (*fibers)([&](const FiberRecord& f) {
+      w.flushIfLarge();
+      fiberRecord(w, values, f);
+    });
+    w.endArray();
+  } else {
+    arrayMember(w, "fibers", report.fibers,
+                [&](const FiberRecord& f) { fiberRecord(w, values, f); });
+  }
   arrayMember(w, "rules", report.rules,
               [&](const RuleRecord& r) { ruleRecord(w, values, r); });
 
@@ -188,20 +198,22 @@ void writeReport(JsonWriter& w, const RunReport& report,
 }  // namespace
 
 void writeReportJson(const RunReport& report, const Program& program,
-                     bool pretty, std::string& out) {
+                     bool pretty, std::string& out,
+                     const FiberRecordSource* fibers) {
   // Most reports are a record per fiber; reserving up front avoids copying
   // (and touching) a growing buffer.
   out.reserve(out.size() + 256 + report.fibers.size() * (pretty ? 120 : 64));
   JsonWriter w(out, pretty);
-  writeReport(w, report, program);
+  writeReport(w, report, program, fibers);
 }
 
 bool writeReportJson(const RunReport& report, const Program& program,
-                     bool pretty, const ReportSink& sink) {
+                     bool pretty, const ReportSink& sink,
+                     const FiberRecordSource* fibers) {
   std::string buffer;
   buffer.reserve(128 * 1024);
   JsonWriter w(buffer, pretty, &sink);
-  writeReport(w, report, program);
+  writeReport(w, report, program, fibers);
   return w.finish();
 }
 

@@ -309,31 +309,23 @@ Result<bool> Runner::step() {
   return t < settings_.maxTicks;
 }
 
-Result<RunReport> Runner::run() {
+Result<RunReport> Runner::run(ReportFibers fibers) {
   if (Status s = start(); !s) return s.takeError();
   for (;;) {
     Result<bool> more = step();
     if (!more) return more.takeError();
     if (!more.value()) break;
   }
-  return report();
+  return report(fibers);
 }
 
-RunReport Runner::report() {
-  State& st = *state_;
-  Runtime& rt = *runtime_;
-  const Program& program = rt.program();
-  RunReport report;
-  report.status = st.finished ? st.status : RunOutcome::Ticks;
-  report.ticks = st.ticks;
-  report.result = st.result;
-  report.faulted = st.faulted;
-
-  // Fibers still live are reported in their current state (ended ones were
-  // collected and have their records).
-  // The collected fibers' records, then the live fibers: ordered by id
-  // first, so that each FiberRecord (and its name) is made once, in place.
-  // One walk of the fiber table (ordered below); rules: with their rule.
+void Runner::forEachFiberRecord(
+    const std::function<void(const FiberRecord&)>& visit) const {
+  const State& st = *state_;
+  const Program& program = runtime_->program();
+  // The collected fibers' records, then the live fibers (in their current
+  // state; rules' runs are reported with their rule), ordered by id first
+  // so that one FiberRecord serves them all.
   std::vector<const Fiber*> live;
   runtime_->impl_->fibers.forEach([&](const Fiber& f) {
     if (!f.isRule) live.push_back(&f);
@@ -343,9 +335,10 @@ RunReport Runner::report() {
       orderById(recorded + live.size(), [&](size_t i) {
         return i < recorded ? st.records[i].id : live[i - recorded]->id;
       });
-  report.fibers.reserve(order.size());
+  FiberRecord rec;
   for (uint32_t i : order) {
-    FiberRecord& rec = report.fibers.emplace_back();
+    rec.result.reset();
+    rec.error.reset();
     if (i < recorded) {
       const State::Record& r = st.records[i];
       rec.id = r.id;
@@ -361,6 +354,23 @@ RunReport Runner::report() {
       rec.function = program.functions[f.function].name;
       rec.state = f.state;
     }
+    visit(rec);
+  }
+}
+
+RunReport Runner::report(ReportFibers fibers) {
+  State& st = *state_;
+  Runtime& rt = *runtime_;
+  const Program& program = rt.program();
+  RunReport report;
+  report.status = st.finished ? st.status : RunOutcome::Ticks;
+  report.ticks = st.ticks;
+  report.result = st.result;
+  report.faulted = st.faulted;
+  if (fibers == ReportFibers::Included) {
+    report.fibers.reserve(st.records.size() + rt.impl_->fibers.size());
+    forEachFiberRecord(
+        [&](const FiberRecord& f) { report.fibers.push_back(f); });
   }
   // A live run that fired counts, however it will end.
   for (const State::Rule& rule : st.rules) {

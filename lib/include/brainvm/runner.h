@@ -73,6 +73,10 @@ struct RuleRecord {
 };
 
 // Values in a report stay valid while the Runner that produced it lives.
+// Whether report() lists the fiber records itself, or leaves them to
+// Runner::forEachFiberRecord (for writing a large report as it is read).
+enum class ReportFibers : uint8_t { Included, Omitted };
+
 struct RunReport {
   RunOutcome status = RunOutcome::Done;
   uint64_t ticks = 0;
@@ -100,8 +104,8 @@ class Runner {
   ~Runner();
 
   // Runs to completion (done, tick limit, instruction limit or stopped by
-  // onTick): start(), step() until it returns false, report().
-  Result<RunReport> run();
+  // onTick): start(), step() until it returns false, report(fibers).
+  Result<RunReport> run(ReportFibers fibers = ReportFibers::Included);
 
   // The same, one tick at a time, for hosts that interleave their own work.
   // start() runs setup and the start-up spawns (entry, .spawn, .rule).
@@ -115,8 +119,14 @@ class Runner {
   // live fibers in their current state. The objects its values refer to
   // stay alive until the next report() or saveState() (fibers' results and
   // errors: as long as the Runner), so reporting every tick holds on to
-  // nothing more.
-  RunReport report();
+  // nothing more. With ReportFibers::Omitted, `fibers` is left empty: the
+  // records are then visited with forEachFiberRecord.
+  RunReport report(ReportFibers fibers = ReportFibers::Included);
+  // The fiber records report() lists, one at a time in the same order (by
+  // id); the record passed is valid during its call only. A report of
+  // 100,000 fibers written this way never holds them all.
+  void forEachFiberRecord(
+      const std::function<void(const FiberRecord&)>& visit) const;
 
   // The whole run as a saved state (docs/snapshots.md): the runtime, the
   // built-in library's part and the run loop's own (options that shape
