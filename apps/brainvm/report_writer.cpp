@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <string>
 
 #include "value_writer.h"
 
@@ -12,73 +13,88 @@ namespace {
 // The common fiber record in one step: a plain function name and no value
 // or a scalar result (null, boolean, integral number). Writes exactly what
 // the general path writes; returns false, having written nothing, for any
-// other record.
-[[gnu::always_inline]] inline bool simpleFiberRecord(JsonWriter& w,
-                                                     ValueWriter& values,
-                                                     const FiberRecord& f) {
-  const bool done = f.state == FiberState::Done;
-  const bool hasError =
-      (f.state == FiberState::Fault || f.state == FiberState::Cancelled) &&
-      f.error;
-  if (hasError || !JsonWriter::plainAscii(f.function)) return false;
-  char number[24];
-  std::string_view result;  // the result's JSON, when done
-  if (done) {
-    std::optional<std::string_view> text =
-        scalarJson(f.result ? *f.result : Value(), number);
-    if (!text) return false;
-    result = *text;
-    // A missing result is written as null without counting a node.
-    if (f.result && !values.countNode()) return false;
-  }
-  const bool pretty = w.pretty();
-  const std::string_view state = fiberStateName(f.state);
-  // Members are indented one level deeper than the record's braces.
-  const size_t depth = w.depth();
-  const size_t inner = pretty ? (depth + 1) * 2 + 1 : 0;  // "\n" + spaces
-  char* p = w.beginRaw(f.function.size() + state.size() + result.size() + 64 +
-                       4 * inner + depth * 2 + 2);
-  auto raw = [&p](std::string_view t) {
-    std::memcpy(p, t.data(), t.size());
-    p += t.size();
-  };
-  auto member = [&](std::string_view key) {
-    if (pretty) {
-      *p++ = '\n';
-      std::memset(p, ' ', inner - 1);
-      p += inner - 1;
+// other record. What lies between a record's id and its result depends only
+// on the function, the state and the indentation, and consecutive records
+// mostly share those: it is made once for each run of them.
+class SimpleFiberRecords {
+ public:
+  [[gnu::always_inline]] inline bool write(JsonWriter& w, ValueWriter& values,
+                                           const FiberRecord& f) {
+    const bool done = f.state == FiberState::Done;
+    const bool hasError =
+        (f.state == FiberState::Fault || f.state == FiberState::Cancelled) &&
+        f.error;
+    if (hasError || !middleFor(w, f)) return false;
+    char number[24];
+    std::string_view result;  // the result's JSON, when done
+    if (done) {
+      std::optional<std::string_view> text =
+          scalarJson(f.result ? *f.result : Value(), number);
+      if (!text) return false;
+      result = *text;
+      // A missing result is written as null without counting a node.
+      if (f.result && !values.countNode()) return false;
     }
-    *p++ = '"';
-    raw(key);
-    raw(pretty ? std::string_view("\": ") : std::string_view("\":"));
-  };
-  *p++ = '{';
-  member("id");
-  auto [idEnd, ec] = std::to_chars(p, p + 24, f.id);
-  p = idEnd;
-  *p++ = ',';
-  member("function");
-  *p++ = '"';
-  raw(f.function);
-  raw("\",");
-  member("state");
-  *p++ = '"';
-  raw(state);
-  *p++ = '"';
-  if (done) {
-    *p++ = ',';
-    member("result");
-    raw(result);
+    char* p = w.beginRaw(idKey_.size() + 24 + middle_.size() +
+                         resultKey_.size() + result.size() + closing_.size());
+    auto raw = [&p](std::string_view t) {
+      std::memcpy(p, t.data(), t.size());
+      p += t.size();
+    };
+    raw(idKey_);
+    p = std::to_chars(p, p + 24, f.id).ptr;
+    raw(middle_);
+    if (done) {
+      raw(resultKey_);
+      raw(result);
+    }
+    raw(closing_);
+    w.commit(p);
+    return true;
   }
-  if (pretty) {
-    *p++ = '\n';
-    std::memset(p, ' ', depth * 2);
-    p += depth * 2;
+
+ private:
+  // Makes the fragments for this record's function, state and indentation
+  // unless the last record's serve; false if the name needs escaping.
+  bool middleFor(const JsonWriter& w, const FiberRecord& f) {
+    const size_t depth = w.depth();
+    if (valid_ && f.state == state_ && depth == depth_ &&
+        f.function == function_)
+      return plain_;
+    valid_ = true;
+    state_ = f.state;
+    depth_ = depth;
+    function_ = f.function;
+    plain_ = JsonWriter::plainAscii(f.function);
+    if (!plain_) return false;
+    // Members are indented one level deeper than the record's braces.
+    const bool pretty = w.pretty();
+    auto member = [&](std::string& out, std::string_view key) {
+      if (pretty) out.append("\n").append((depth + 1) * 2, ' ');
+      out.append("\"").append(key).append(pretty ? "\": " : "\":");
+    };
+    idKey_ = "{";
+    member(idKey_, "id");
+    middle_ = ",";
+    member(middle_, "function");
+    middle_.append("\"").append(f.function).append("\",");
+    member(middle_, "state");
+    middle_.append("\"").append(fiberStateName(f.state)).append("\"");
+    resultKey_ = ",";
+    member(resultKey_, "result");
+    closing_.clear();
+    if (pretty) closing_.append("\n").append(depth * 2, ' ');
+    closing_ += '}';
+    return true;
   }
-  *p++ = '}';
-  w.commit(p);
-  return true;
-}
+
+  bool valid_ = false;
+  bool plain_ = false;
+  FiberState state_ = FiberState::Runnable;
+  size_t depth_ = 0;
+  std::string function_;
+  std::string idKey_, middle_, resultKey_, closing_;
+};
 
 // A fiber's or rule's error: the error body itself ({"tag", "message",
 // "trace"?}); anything that is not an error value is written as a value.
@@ -89,8 +105,9 @@ void errorField(ValueWriter& values, const Value& error) {
     values.value(error);
 }
 
-void fiberRecord(JsonWriter& w, ValueWriter& values, const FiberRecord& f) {
-  if (simpleFiberRecord(w, values, f)) return;
+void fiberRecord(JsonWriter& w, ValueWriter& values,
+                 SimpleFiberRecords& simple, const FiberRecord& f) {
+  if (simple.write(w, values, f)) return;
   w.beginObject();
   w.key("id");
   w.unsignedNumber(f.id);
@@ -149,6 +166,7 @@ void arrayMember(JsonWriter& w, const char (&key)[N], const Items& items,
 void writeReport(JsonWriter& w, const RunReport& report,
                  const Program& program, const FiberRecordSource* fibers) {
   ValueWriter values(w, &program);
+  SimpleFiberRecords simple;
   w.beginObject();
   w.key("brainvm");
   w.string("run/1");
@@ -164,12 +182,14 @@ void writeReport(JsonWriter& w, const RunReport& report,
     w.beginArray();
     (*fibers)([&](const FiberRecord& f) {
       w.flushIfLarge();
-      fiberRecord(w, values, f);
+      fiberRecord(w, values, simple, f);
     });
     w.endArray();
   } else {
     arrayMember(w, "fibers", report.fibers,
-                [&](const FiberRecord& f) { fiberRecord(w, values, f); });
+                [&](const FiberRecord& f) {
+                  fiberRecord(w, values, simple, f);
+                });
   }
   arrayMember(w, "rules", report.rules,
               [&](const RuleRecord& r) { ruleRecord(w, values, r); });
