@@ -387,27 +387,41 @@ void BuiltinHost::addTimer(Runtime& rt, uint64_t dueTick, HandleId handle,
                            TimerAction action, const Value& value,
                            std::string message) {
   PinId pin = action == TimerAction::ResolveValue ? rt.pin(value) : 0;
-  timers_.push_back(Timer{dueTick, timerSeq_++, handle, action, pin,
-                          std::move(message)});
+  Timer t{dueTick, timerSeq_++, handle, action, pin, std::move(message)};
+  // Usually due no earlier than the last one; else after the pending timers
+  // due at its tick or before (its seq is the largest).
+  if (timers_.size() == timersDone_ || timers_.back().due <= dueTick) {
+    timers_.push_back(std::move(t));
+    return;
+  }
+  auto at = std::upper_bound(
+      timers_.begin() + static_cast<ptrdiff_t>(timersDone_), timers_.end(),
+      dueTick, [](uint64_t due, const Timer& other) { return due < other.due; });
+  timers_.insert(at, std::move(t));
 }
 
-bool BuiltinHost::hasPendingTimers() const { return !timers_.empty(); }
+bool BuiltinHost::hasPendingTimers() const {
+  return timers_.size() > timersDone_;
+}
 
 void BuiltinHost::completeTimersDue(Runtime& rt, uint64_t tick) {
-  if (timers_.empty()) return;
-  std::vector<Timer> due;
-  auto split = std::stable_partition(
-      timers_.begin(), timers_.end(),
-      [tick](const Timer& t) { return t.due > tick; });
-  due.assign(std::make_move_iterator(split),
-             std::make_move_iterator(timers_.end()));
-  timers_.erase(split, timers_.end());
-  // `due` keeps creation (seq) order: a stable sort by due tick gives the
-  // (due, seq) order, and none is needed when the timers fell due in the
-  // order they were made (the usual case: ten thousand `sleep 1`s).
-  auto byDue = [](const Timer& a, const Timer& b) { return a.due < b.due; };
-  if (!std::is_sorted(due.begin(), due.end(), byDue))
-    std::stable_sort(due.begin(), due.end(), byDue);
+  size_t end = timersDone_;
+  while (end < timers_.size() && timers_[end].due <= tick) ++end;
+  if (end == timersDone_) return;
+  // Taken out before any is settled, in (due, seq) order; the pending ones
+  // move to the front only once the completed prefix is as long as they are.
+  std::vector<Timer> due(
+      std::make_move_iterator(timers_.begin() + static_cast<ptrdiff_t>(timersDone_)),
+      std::make_move_iterator(timers_.begin() + static_cast<ptrdiff_t>(end)));
+  timersDone_ = end;
+  if (timersDone_ == timers_.size()) {
+    timers_.clear();
+    timersDone_ = 0;
+  } else if (timersDone_ * 2 >= timers_.size()) {
+    timers_.erase(timers_.begin(),
+                  timers_.begin() + static_cast<ptrdiff_t>(timersDone_));
+    timersDone_ = 0;
+  }
   for (Timer& t : due) {
     // A handle settled elsewhere (e.g. cancelled by the host) is skipped.
     if (rt.handleState(t.handle) != HandleState::Pending) {

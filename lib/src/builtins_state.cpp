@@ -9,7 +9,8 @@ namespace brainvm {
 
 std::vector<HandleId> BuiltinHost::pendingHandles() const {
   std::vector<HandleId> out;
-  for (const Timer& t : timers_) out.push_back(t.handle);
+  for (size_t i = timersDone_; i < timers_.size(); ++i)
+    out.push_back(timers_[i].handle);
   return out;
 }
 
@@ -17,15 +18,21 @@ void BuiltinHost::save(StateWriter& out) const {
   out.u64(output_.size());
   for (const std::string& line : output_) out.str(line);
   for (uint64_t s : rng_) out.u64(s);
+  // In the order they were made (they wait in due order).
+  std::vector<const Timer*> pending;
+  for (size_t i = timersDone_; i < timers_.size(); ++i)
+    pending.push_back(&timers_[i]);
+  std::sort(pending.begin(), pending.end(),
+            [](const Timer* a, const Timer* b) { return a->seq < b->seq; });
   out.u64(timerSeq_);
-  out.u64(timers_.size());
-  for (const Timer& t : timers_) {
-    out.u64(t.due);
-    out.u64(t.seq);
-    out.u64(t.handle);
-    out.u8(static_cast<uint8_t>(t.action));
-    out.u64(t.value);
-    out.str(t.message);
+  out.u64(pending.size());
+  for (const Timer* t : pending) {
+    out.u64(t->due);
+    out.u64(t->seq);
+    out.u64(t->handle);
+    out.u8(static_cast<uint8_t>(t->action));
+    out.u64(t->value);
+    out.str(t->message);
   }
 }
 
@@ -43,6 +50,7 @@ Status BuiltinHost::restore(StateReader& in, Runtime& rt) {
   if (!in.u64(timerSeq_, "timer sequence") || !in.count(n, 6, "timer"))
     return Ok{};
   timers_.clear();
+  timersDone_ = 0;
   std::set<HandleId> handles;
   std::set<PinId> pins;
   for (uint64_t i = 0; i < n; ++i) {
@@ -63,7 +71,8 @@ Status BuiltinHost::restore(StateReader& in, Runtime& rt) {
               " does not hold a pending handle of its own");
       return Ok{};
     }
-    // Saved in the order they were made, which completeTimersDue relies on.
+    // Saved in the order they were made (a state lists each timer once, and
+    // timers due at one tick complete in this order).
     if (!timers_.empty() && t.seq <= timers_.back().seq) {
       in.fail("timers out of the order they were made in");
       return Ok{};
@@ -77,6 +86,9 @@ Status BuiltinHost::restore(StateReader& in, Runtime& rt) {
     }
     timers_.push_back(std::move(t));
   }
+  // Pending timers wait in (due, seq) order.
+  std::stable_sort(timers_.begin(), timers_.end(),
+                   [](const Timer& a, const Timer& b) { return a.due < b.due; });
   return Ok{};
 }
 

@@ -1,6 +1,7 @@
 // The built-in host library (contract section 8).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -465,6 +466,48 @@ TEST(Builtins, TimersCompleteInDueThenCreationOrder) {
   EXPECT_EQ(log.settled, (std::vector<HandleId>{2, 1, 3}));
   EXPECT_FALSE(vm->builtins.hasPendingTimers());
   EXPECT_EQ(rt.handleState(4), HandleState::Cancelled);
+  rt.setObserver(nullptr);
+}
+
+// Timers complete tick by tick as they fall due, however they were made:
+// out of due order, or after earlier ones have completed.
+TEST(Builtins, TimersCompleteTickByTickAndMixWithLaterOnes) {
+  ProgramBuilder pb;
+  auto& m = pb.func("main");
+  for (int due : {5, 2, 2, 7, 3}) m.k(due - 1).hostAsync("sleep", 1).pop();
+  m.knil().ret();  // handles 1..5, due 5, 2, 2, 7, 3
+  auto vm = makeVm(pb.build());
+  Runtime& rt = **vm;
+  rt.setClock(0, 16, 1);
+  FiberId id = rt.spawn("main").value();
+  ASSERT_EQ(rt.runFiber(id, 100).status, RunStatus::Done);
+  SettleLog log;
+  rt.setObserver(&log);
+  auto settledAt = [&](uint64_t tick) {
+    log.settled.clear();
+    vm->builtins.completeTimersDue(rt, tick);
+    return log.settled;
+  };
+  auto add = [&](uint64_t due) {
+    Result<HandleId> h = rt.createHandle();
+    EXPECT_TRUE(h.ok());
+    vm->builtins.addTimer(rt, due, h.value(),
+                          BuiltinHost::TimerAction::ResolveNil, Value(), "");
+    return h.value();
+  };
+  EXPECT_EQ(settledAt(1), std::vector<HandleId>{});
+  EXPECT_EQ(settledAt(2), (std::vector<HandleId>{2, 3}));
+  const HandleId h6 = add(4), h7 = add(3), h8 = add(9), h9 = add(3);
+  EXPECT_EQ(settledAt(3), (std::vector<HandleId>{5, h7, h9}));
+  std::vector<HandleId> pending = vm->builtins.pendingHandles();
+  std::sort(pending.begin(), pending.end());
+  EXPECT_EQ(pending, (std::vector<HandleId>{1, 4, h6, h8}));
+  EXPECT_EQ(settledAt(6), (std::vector<HandleId>{h6, 1}));
+  EXPECT_TRUE(vm->builtins.hasPendingTimers());
+  const HandleId h10 = add(7);
+  EXPECT_EQ(settledAt(100), (std::vector<HandleId>{4, h10, h8}));
+  EXPECT_FALSE(vm->builtins.hasPendingTimers());
+  EXPECT_EQ(settledAt(200), std::vector<HandleId>{});
   rt.setObserver(nullptr);
 }
 

@@ -93,7 +93,10 @@ class BuiltinHost : public StateHook {
   };
   std::vector<std::string> output_;
   std::function<void(std::string_view)> echo_;
+  // Pending timers are timers_[timersDone_..], in (due, seq) order: a tick
+  // completes a prefix of them, without looking at the timers not due.
   std::vector<Timer> timers_;
+  size_t timersDone_ = 0;
   uint64_t timerSeq_ = 0;
   uint64_t rng_[4];
 };
