@@ -5,43 +5,22 @@
 
 namespace brainvm {
 
-bool HostCall::argIs(uint32_t i, ValueKind kind, std::string_view wanted) {
+void HostCall::reportArg(uint32_t i, std::string_view wanted) {
   if (i >= argc_) {
     fail(std::string(name_) + ": missing argument " + std::to_string(i + 1));
-    return false;
+    return;
   }
-  if (args_[i].kind() != kind) {
-    fail(std::string(name_) + ": argument " + std::to_string(i + 1) +
-         " must be " + std::string(wanted) + ", got " +
-         std::string(kindName(args_[i].kind())));
-    return false;
-  }
-  return true;
+  fail(std::string(name_) + ": argument " + std::to_string(i + 1) +
+       " must be " + std::string(wanted) + ", got " +
+       std::string(kindName(args_[i].kind())));
 }
 
-std::optional<double> HostCall::number(uint32_t i) {
-  if (!argIs(i, ValueKind::Number, "a number")) return std::nullopt;
-  return args_[i].asNumber();
-}
-
-std::optional<std::string_view> HostCall::string(uint32_t i) {
-  if (!argIs(i, ValueKind::String, "a string")) return std::nullopt;
-  return args_[i].stringView();
-}
-
-std::optional<bool> HostCall::boolean(uint32_t i) {
-  if (!argIs(i, ValueKind::Boolean, "a boolean")) return std::nullopt;
-  return args_[i].asBool();
-}
-
-bool HostCall::expectArgs(uint32_t min, uint32_t max) {
-  if (argc_ >= min && argc_ <= max) return true;
+void HostCall::reportArgCount(uint32_t min, uint32_t max) {
   std::string want = min == max ? std::to_string(min)
                                 : std::to_string(min) + " to " +
                                       std::to_string(max);
   fail(std::string(name_) + ": expected " + want + " argument" +
        (max == 1 ? "" : "s") + ", got " + std::to_string(argc_));
-  return false;
 }
 
 void HostCall::fail(std::string message, ErrorTag tag) {

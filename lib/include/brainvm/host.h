@@ -44,11 +44,27 @@ class HostCall {
   // Typed access. On a kind mismatch or missing argument these record a
   // HostError naming the function ("add: argument 2 must be a number, got
   // string") and return nullopt; the host function should then return.
-  std::optional<double> number(uint32_t i);
-  std::optional<std::string_view> string(uint32_t i);
-  std::optional<bool> boolean(uint32_t i);
+  // (The checks are inline, the reports out of line: built-ins check their
+  // arguments on every call.)
+  std::optional<double> number(uint32_t i) {
+    if (!argIs(i, ValueKind::Number, "a number")) return std::nullopt;
+    return args_[i].asNumber();
+  }
+  std::optional<std::string_view> string(uint32_t i) {
+    if (!argIs(i, ValueKind::String, "a string")) return std::nullopt;
+    return args_[i].stringView();
+  }
+  std::optional<bool> boolean(uint32_t i) {
+    if (!argIs(i, ValueKind::Boolean, "a boolean")) return std::nullopt;
+    return args_[i].asBool();
+  }
   // Requires between min and max arguments; records an error otherwise.
-  bool expectArgs(uint32_t min, uint32_t max);
+  bool expectArgs(uint32_t min, uint32_t max) {
+    if (argc_ >= min && argc_ <= max) [[likely]]
+      return true;
+    reportArgCount(min, max);
+    return false;
+  }
 
   // Makes the call raise an error (tag HostError unless given) in the
   // calling fiber, catchable by its handlers. The message is used as is;
@@ -60,8 +76,15 @@ class HostCall {
   const std::string& failureMessage() const { return failMessage_; }
 
  private:
-  // Reports argument i's kind mismatch or absence; true if it is `kind`.
-  bool argIs(uint32_t i, ValueKind kind, std::string_view wanted);
+  // True if argument i is there and of `kind`; else reports which.
+  bool argIs(uint32_t i, ValueKind kind, std::string_view wanted) {
+    if (i < argc_ && args_[i].kind() == kind) [[likely]]
+      return true;
+    reportArg(i, wanted);
+    return false;
+  }
+  void reportArg(uint32_t i, std::string_view wanted);
+  void reportArgCount(uint32_t min, uint32_t max);
   Runtime& runtime_;
   std::string_view name_;
   const Value* args_;
