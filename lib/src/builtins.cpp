@@ -2,6 +2,7 @@
 #include "brainvm/builtins.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <iterator>
 #include <optional>
@@ -124,13 +125,30 @@ Value fnNot(HostCall& c, void*) {
 
 // --- Conversion -------------------------------------------------------------
 
+// A string's text, or an integral number's (as formatNumber writes it),
+// without building a std::string: the common `"k" .. i`. nullopt for any
+// other value.
+std::optional<std::string_view> plainText(const Value& v, char (&buf)[24]) {
+  if (v.isString()) return v.stringView();
+  if (!v.isNumber()) return std::nullopt;
+  const double d = v.asNumber();
+  if (d != std::floor(d) || !(std::fabs(d) < 9007199254740992.0))
+    return std::nullopt;
+  if (d == 0) return "0";  // -0 too
+  auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+  return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+}
+
 Value fnConcat(HostCall& c, void*) {
   if (!c.expectArgs(2, 2)) return Value();
   const Value& a = c.arg(0);
   const Value& b = c.arg(1);
-  if (a.isString() && b.isString()) {
-    StringObject* s =
-        c.runtime().heap().newConcatenation(a.stringView(), b.stringView());
+  char bufA[24], bufB[24];
+  const std::optional<std::string_view> textA = plainText(a, bufA);
+  const std::optional<std::string_view> textB =
+      textA ? plainText(b, bufB) : std::nullopt;
+  if (textA && textB) {
+    StringObject* s = c.runtime().heap().newConcatenation(*textA, *textB);
     if (!s) {
       c.fail(std::string("concat: ") + c.runtime().heap().failureReason(),
              ErrorTag::ScriptError);
@@ -143,6 +161,9 @@ Value fnConcat(HostCall& c, void*) {
 Value fnToString(HostCall& c, void*) {
   if (!c.expectArgs(1, 1)) return Value();
   if (c.arg(0).isString()) return c.arg(0);
+  char buf[24];
+  if (std::optional<std::string_view> text = plainText(c.arg(0), buf))
+    return makeString(c, *text);
   return makeString(c, toDisplayString(c.arg(0)));
 }
 Value fnToNumber(HostCall& c, void*) {

@@ -158,6 +158,19 @@ TEST(Builtins, Not) {
 
 TEST(Builtins, Concat) {
   EXPECT_EQ(eval([](FnBuilder& f) { f.ks("a").k(1).host("concat", 2); }), "a1");
+  // Numbers as to_string writes them, integral or not, on either side.
+  const std::pair<double, const char*> numbers[] = {
+      {0.0, "0"}, {-0.0, "0"}, {-42, "-42"}, {9007199254740991.0, "9007199254740991"},
+      {9007199254740992.0, "9007199254740992"}, {1e21, "1e+21"}, {-2.5, "-2.5"},
+      {std::numeric_limits<double>::infinity(), "inf"}};
+  for (const auto& [d, text] : numbers) {
+    EXPECT_EQ(eval([d = d](FnBuilder& f) { f.ks("k").k(d).host("concat", 2); }),
+              std::string("k") + text);
+    EXPECT_EQ(eval([d = d](FnBuilder& f) { f.k(d).ks("k").host("concat", 2); }),
+              std::string(text) + "k");
+    EXPECT_EQ(eval([d = d](FnBuilder& f) { f.k(d).k(d).host("concat", 2); }),
+              std::string(text) + text);
+  }
   EXPECT_EQ(eval([](FnBuilder& f) {
               f.listNew().ks("s").listPush().knil().host("concat", 2);
             }),
