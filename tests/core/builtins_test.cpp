@@ -455,6 +455,18 @@ struct SettleLog : RuntimeObserver {
   void onHandleSettled(HandleId id, HandleState) override { settled.push_back(id); }
 };
 
+// A runtime at tick 1 whose main fiber has run to its end, making its
+// timers; `log` records the handles settled from then on.
+std::unique_ptr<Vm> timersMadeByMain(ProgramBuilder& pb, SettleLog& log) {
+  auto vm = makeVm(pb.build());
+  Runtime& rt = **vm;
+  rt.setClock(0, 16, 1);
+  FiberId id = rt.spawn("main").value();
+  EXPECT_EQ(rt.runFiber(id, 100).status, RunStatus::Done);
+  rt.setObserver(&log);
+  return vm;
+}
+
 TEST(Builtins, TimersCompleteInDueThenCreationOrder) {
   ProgramBuilder pb;
   auto& m = pb.func("main");
@@ -463,13 +475,9 @@ TEST(Builtins, TimersCompleteInDueThenCreationOrder) {
   m.k(3).hostAsync("sleep", 1).pop();          // handle 3, due 4
   m.k(9).hostAsync("sleep", 1).pop();          // handle 4, due 10
   m.knil().ret();
-  auto vm = makeVm(pb.build());
-  Runtime& rt = **vm;
-  rt.setClock(0, 16, 1);
-  FiberId id = rt.spawn("main").value();
-  ASSERT_EQ(rt.runFiber(id, 100).status, RunStatus::Done);
   SettleLog log;
-  rt.setObserver(&log);
+  auto vm = timersMadeByMain(pb, log);
+  Runtime& rt = **vm;
   vm->builtins.completeTimersDue(rt, 1);
   EXPECT_TRUE(log.settled.empty());
   // A handle settled elsewhere is skipped.
@@ -489,13 +497,9 @@ TEST(Builtins, TimersCompleteTickByTickAndMixWithLaterOnes) {
   auto& m = pb.func("main");
   for (int due : {5, 2, 2, 7, 3}) m.k(due - 1).hostAsync("sleep", 1).pop();
   m.knil().ret();  // handles 1..5, due 5, 2, 2, 7, 3
-  auto vm = makeVm(pb.build());
-  Runtime& rt = **vm;
-  rt.setClock(0, 16, 1);
-  FiberId id = rt.spawn("main").value();
-  ASSERT_EQ(rt.runFiber(id, 100).status, RunStatus::Done);
   SettleLog log;
-  rt.setObserver(&log);
+  auto vm = timersMadeByMain(pb, log);
+  Runtime& rt = **vm;
   auto settledAt = [&](uint64_t tick) {
     log.settled.clear();
     vm->builtins.completeTimersDue(rt, tick);

@@ -333,10 +333,16 @@ again:
   }
 }
 
-// The built-in timers are saved in the order they were made; completing
-// them relies on it, so a state listing them otherwise is refused.
-TEST(State, TimersOutOfTheirOrderAreRefused) {
-  auto program = loadText(R"(
+// Two fibers awaiting built-in timers (due at ticks 101 and 102), saved
+// after tick 1; the state restores as it is.
+struct TwoSleepers {
+  std::shared_ptr<const LoadedProgram> program;
+  std::vector<FiberId> fibers;  // by id
+  std::vector<uint8_t> state;
+};
+TwoSleepers twoSleepers() {
+  TwoSleepers out;
+  out.program = loadText(R"(
 .spawn a
 .spawn b
 .func a()
@@ -351,13 +357,25 @@ TEST(State, TimersOutOfTheirOrderAreRefused) {
   await
   ret
 .end
-)", "timers");
-  ASSERT_TRUE(program);
-  auto r = Runner::create(program, optionsFor(1));
-  ASSERT_TRUE(r.ok());
-  ASSERT_TRUE(r.value()->run().ok());
-  const std::vector<uint8_t> good = r.value()->saveState().value();
-  ASSERT_TRUE(Runner::restoreState(program, optionsFor(4), good).ok());
+)", "sleepers");
+  EXPECT_TRUE(out.program);
+  if (!out.program) return out;
+  auto r = Runner::create(out.program, optionsFor(1));
+  EXPECT_TRUE(r.ok() && r.value()->run().ok());
+  if (!r.ok()) return out;
+  out.fibers = r.value()->runtime().fiberIds();
+  out.state = r.value()->saveState().value();
+  EXPECT_TRUE(Runner::restoreState(out.program, optionsFor(4), out.state).ok());
+  return out;
+}
+
+// A state lists the built-in timers once each, in the order they were made;
+// one listing them otherwise is refused.
+TEST(State, TimersOutOfTheirOrderAreRefused) {
+  const TwoSleepers saved = twoSleepers();
+  ASSERT_FALSE(saved.state.empty());
+  const auto& program = saved.program;
+  const std::vector<uint8_t>& good = saved.state;
   // Timer: due, seq, handle, action, value pin, message (one-byte varints).
   const std::vector<uint8_t> timers{101, 0, 1, 0, 0, 0, 102, 1, 2, 0, 0, 0};
   auto at = std::search(good.begin(), good.end(), timers.begin(), timers.end());
@@ -374,31 +392,13 @@ TEST(State, TimersOutOfTheirOrderAreRefused) {
 // Handles and the fibers awaiting them name each other; a state whose
 // waiter lists disagree with the fibers (or name fiber 0) is refused.
 TEST(State, HandleWaitersThatDoNotWaitAreRefused) {
-  auto program = loadText(R"(
-.spawn a
-.spawn b
-.func a()
-  push_const 100
-  host_call_args_async sleep 1
-  await
-  ret
-.end
-.func b()
-  push_const 101
-  host_call_args_async sleep 1
-  await
-  ret
-.end
-)", "waiters");
-  ASSERT_TRUE(program);
-  auto r = Runner::create(program, optionsFor(1));
-  ASSERT_TRUE(r.ok());
-  ASSERT_TRUE(r.value()->run().ok());
-  const std::vector<FiberId> ids = r.value()->runtime().fiberIds();
+  const TwoSleepers saved = twoSleepers();
+  ASSERT_FALSE(saved.state.empty());
+  const auto& program = saved.program;
+  const std::vector<uint8_t>& good = saved.state;
+  const std::vector<FiberId>& ids = saved.fibers;
   ASSERT_EQ(ids.size(), 2u);
   ASSERT_LT(ids[1], 128u);  // one-byte varints below
-  const std::vector<uint8_t> good = r.value()->saveState().value();
-  ASSERT_TRUE(Runner::restoreState(program, optionsFor(4), good).ok());
   // Handle record: id, state (pending), result (nil), waiter count, waiters.
   const uint8_t a = static_cast<uint8_t>(ids[0]), b = static_cast<uint8_t>(ids[1]);
   const std::vector<uint8_t> records{1, 0, 0, 1, a, 2, 0, 0, 1, b};
