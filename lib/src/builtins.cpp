@@ -2,7 +2,6 @@
 #include "brainvm/builtins.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <iterator>
 #include <optional>
@@ -12,6 +11,7 @@
 
 #include "brainvm/objects.h"
 #include "intrinsics.h"
+#include "number_text.h"
 
 namespace brainvm {
 namespace {
@@ -131,12 +131,7 @@ Value fnNot(HostCall& c, void*) {
 std::optional<std::string_view> plainText(const Value& v, char (&buf)[24]) {
   if (v.isString()) return v.stringView();
   if (!v.isNumber()) return std::nullopt;
-  const double d = v.asNumber();
-  if (d != std::floor(d) || !(std::fabs(d) < 9007199254740992.0))
-    return std::nullopt;
-  if (d == 0) return "0";  // -0 too
-  auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
-  return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+  return integralNumberText(v.asNumber(), buf);
 }
 
 Value fnConcat(HostCall& c, void*) {

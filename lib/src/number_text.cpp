@@ -11,20 +11,26 @@
 #include <string_view>
 
 #include "brainvm/builtins.h"
+#include "number_text.h"
 
 namespace brainvm {
 
+std::optional<std::string_view> integralNumberText(double d, char (&buf)[24]) {
+  // Integers below 2^53 are their own shortest digits: the common case, and
+  // one to_chars call (NaN and the infinities fail the tests).
+  if (d != std::floor(d) || !(std::fabs(d) < 9007199254740992.0))
+    return std::nullopt;
+  if (d == 0) return "0";  // also -0, as ECMAScript does
+  auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+  return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+}
+
 std::string formatNumber(double d) {
+  char integral[24];
+  if (std::optional<std::string_view> text = integralNumberText(d, integral))
+    return std::string(*text);
   if (std::isnan(d)) return "nan";
   if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
-  if (d == 0) return "0";  // also -0, as ECMAScript does
-  // Integers below 2^53 are their own shortest digits: the common case, and
-  // one to_chars call.
-  if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
-    return std::string(buf, r.ptr);
-  }
 
   // The shortest digits that read back to d, in scientific form:
   // "d[.ddd]e[+-]XX". ECMAScript's k digits and exponent n (value =
