@@ -5,7 +5,7 @@
 namespace brainvm {
 
 FiberTable::~FiberTable() {
-  for (Fiber* f : slots_) delete f;
+  for (Fiber* f : index_.slots()) delete f;
 }
 
 Fiber* FiberTable::create(FiberId id) {
@@ -17,16 +17,10 @@ Fiber* FiberTable::create(FiberId id) {
 
 void FiberTable::adopt(Fiber* f, FiberId id) {
   f->id = id;
-  if ((count_ + 1) * 2 > slots_.size())
-    rehash(slots_.empty() ? 8 : slots_.size() * 2);
-  insert(f);
+  if ((count_ + 1) * 2 > index_.capacity())
+    rehash(index_.capacity() == 0 ? 8 : index_.capacity() * 2);
+  index_.insert(f, idOf);
   ++count_;
-}
-
-void FiberTable::insert(Fiber* f) {
-  size_t i = home(f->id);
-  while (slots_[i] != nullptr) i = (i + 1) & mask();
-  slots_[i] = f;
 }
 
 void FiberTable::erase(FiberId id) {
@@ -35,33 +29,17 @@ void FiberTable::erase(FiberId id) {
 
 Fiber* FiberTable::detach(FiberId id) {
   if (count_ == 0) return nullptr;
-  size_t i = home(id);
-  while (slots_[i] != nullptr && slots_[i]->id != id) i = (i + 1) & mask();
-  Fiber* f = slots_[i];
+  Fiber* f = index_.erase(id, idOf);
   if (f == nullptr) return nullptr;
-  // Backward-shift deletion: move later members of the probe run into the
-  // hole when the hole lies between their home slot and where they are.
-  size_t hole = i;
-  for (size_t j = (i + 1) & mask(); slots_[j] != nullptr; j = (j + 1) & mask()) {
-    const size_t h = home(slots_[j]->id);
-    if (((j - h) & mask()) >= ((j - hole) & mask())) {
-      slots_[hole] = slots_[j];
-      hole = j;
-    }
-  }
-  slots_[hole] = nullptr;
   --count_;
-  if (slots_.size() > 64 && count_ * 8 < slots_.size())
-    rehash(slots_.size() / 2);
+  if (index_.capacity() > 64 && count_ * 8 < index_.capacity())
+    rehash(index_.capacity() / 2);
   return f;
 }
 
 void FiberTable::rehash(size_t capacity) {
-  std::vector<Fiber*> old;
-  old.swap(slots_);
-  slots_.assign(capacity, nullptr);
-  for (Fiber* f : old)
-    if (f != nullptr) insert(f);
+  for (Fiber* f : index_.reset(capacity))
+    if (f != nullptr) index_.insert(f, idOf);
 }
 
 }  // namespace brainvm

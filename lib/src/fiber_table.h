@@ -1,5 +1,5 @@
-// The runtime's fibers by id: an open-addressing hash table of Fiber
-// pointers. Erased Fiber objects go to the thread's fiber cache for the next
+// The runtime's fibers by id: an open-addressing index (id_index.h) of
+// Fiber pointers. Erased Fiber objects go to the thread's fiber cache for the next
 // spawns (their stacks and frame vectors are pooled there too, see
 // RuntimeImpl::releaseBuffers). Spawning and collecting many short fibers (a
 // brain's rules, every tick) then allocates nothing.
@@ -11,6 +11,7 @@
 
 #include "brainvm/runtime.h"
 #include "fiber.h"
+#include "id_index.h"
 
 namespace brainvm {
 
@@ -23,11 +24,7 @@ class FiberTable {
 
   Fiber* find(FiberId id) const {
     if (count_ == 0) return nullptr;
-    for (size_t i = home(id);; i = (i + 1) & mask()) {
-      Fiber* f = slots_[i];
-      if (f == nullptr) return nullptr;
-      if (f->id == id) return f;
-    }
+    return index_.find(id, idOf);
   }
   // A reset fiber (recycled when possible) with this id, in the table.
   Fiber* create(FiberId id);
@@ -41,20 +38,15 @@ class FiberTable {
 
   template <class Fn>
   void forEach(Fn&& fn) const {
-    for (Fiber* f : slots_)
+    for (Fiber* f : index_.slots())
       if (f != nullptr) fn(*f);
   }
 
  private:
-  size_t mask() const { return slots_.size() - 1; }
-  size_t home(FiberId id) const {
-    return static_cast<size_t>((uint64_t(id) * 0x9E3779B97F4A7C15ull) >> 32) &
-           mask();
-  }
-  void insert(Fiber* f);
+  static constexpr auto idOf = [](const Fiber* f) { return f->id; };
   void rehash(size_t capacity);
 
-  std::vector<Fiber*> slots_;  // power-of-two size; nullptr = empty
+  IdIndex<Fiber*, nullptr> index_;
   size_t count_ = 0;
 };
 

@@ -32,46 +32,29 @@ void WaiterList::remove(FiberId id) {
 }
 
 HandleRecord& HandleTable::insert(HandleId id) {
-  if ((records_.size() + 1) * 2 > index_.size())
-    reindex(index_.empty() ? 8 : index_.size() * 2);
-  size_t i = home(id);
-  while (index_[i] != kEmpty) i = (i + 1) & mask();
-  index_[i] = static_cast<uint32_t>(records_.size());
+  if ((records_.size() + 1) * 2 > index_.capacity())
+    reindex(index_.capacity() == 0 ? 8 : index_.capacity() * 2);
   HandleRecord& rec = records_.emplace_back();
   rec.id = id;
+  index_.insert(static_cast<uint32_t>(records_.size() - 1), IdOf{records_});
   return rec;
 }
 
-size_t HandleTable::slotOf(HandleId id) const {
-  size_t i = home(id);
-  while (records_[index_[i]].id != id) i = (i + 1) & mask();
-  return i;
-}
-
 void HandleTable::eraseAt(size_t pos) {
-  // Backward-shift deletion in the index: move later members of the probe
-  // run into the hole when the hole lies between their home and their slot.
-  size_t hole = slotOf(records_[pos].id);
-  for (size_t j = (hole + 1) & mask(); index_[j] != kEmpty;
-       j = (j + 1) & mask()) {
-    const size_t h = home(records_[index_[j]].id);
-    if (((j - h) & mask()) >= ((j - hole) & mask())) {
-      index_[hole] = index_[j];
-      hole = j;
-    }
-  }
-  index_[hole] = kEmpty;
+  index_.erase(records_[pos].id, IdOf{records_});
   // The last record fills the gap, and its index slot follows it.
   const size_t last = records_.size() - 1;
   if (pos != last) {
-    index_[slotOf(records_[last].id)] = static_cast<uint32_t>(pos);
+    index_.replace(records_[last].id, static_cast<uint32_t>(pos),
+                   IdOf{records_});
     records_[pos] = std::move(records_[last]);
   }
   records_.pop_back();
 }
 
 void HandleTable::shrinkIfSparse() {
-  if (index_.size() <= 64 || records_.size() * 8 >= index_.size()) return;
+  if (index_.capacity() <= 64 || records_.size() * 8 >= index_.capacity())
+    return;
   size_t capacity = 8;
   while (capacity < records_.size() * 2) capacity *= 2;
   records_.shrink_to_fit();
@@ -79,12 +62,9 @@ void HandleTable::shrinkIfSparse() {
 }
 
 void HandleTable::reindex(size_t capacity) {
-  index_.assign(capacity, kEmpty);
-  for (size_t pos = 0; pos < records_.size(); ++pos) {
-    size_t i = home(records_[pos].id);
-    while (index_[i] != kEmpty) i = (i + 1) & mask();
-    index_[i] = static_cast<uint32_t>(pos);
-  }
+  index_.reset(capacity);
+  for (size_t pos = 0; pos < records_.size(); ++pos)
+    index_.insert(static_cast<uint32_t>(pos), IdOf{records_});
 }
 
 }  // namespace brainvm

@@ -1,7 +1,8 @@
 // The runtime's async handles by id. Ids are handed out in order and never
 // reused, and nearly every handle has exactly one waiter, so the records sit
 // in one dense vector (no allocation per handle, as a node-based map makes),
-// found through an open-addressing index of record positions, and a record
+// found through an open-addressing index of record positions (id_index.h),
+// and a record
 // keeps its first waiter inline. Inserting or erasing may move records: a
 // HandleRecord* does not survive either.
 #pragma once
@@ -14,6 +15,7 @@
 
 #include "brainvm/runtime.h"
 #include "brainvm/value.h"
+#include "id_index.h"
 
 namespace brainvm {
 
@@ -64,11 +66,8 @@ class HandleTable {
  public:
   HandleRecord* find(HandleId id) {
     if (records_.empty()) return nullptr;
-    for (size_t i = home(id);; i = (i + 1) & mask()) {
-      const uint32_t pos = index_[i];
-      if (pos == kEmpty) return nullptr;
-      if (records_[pos].id == id) return &records_[pos];
-    }
+    const uint32_t pos = index_.find(id, IdOf{records_});
+    return pos == kNone ? nullptr : &records_[pos];
   }
   // A new pending record; id (not 0) must not be in the table.
   HandleRecord& insert(HandleId id);
@@ -89,19 +88,18 @@ class HandleTable {
   size_t size() const { return records_.size(); }
 
  private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
-  size_t mask() const { return index_.size() - 1; }
-  size_t home(HandleId id) const {
-    return static_cast<size_t>((uint64_t(id) * 0x9E3779B97F4A7C15ull) >> 32) &
-           mask();
-  }
-  size_t slotOf(HandleId id) const;  // the index slot of a present id
+  static constexpr uint32_t kNone = UINT32_MAX;
+  // A record position's id, for the index.
+  struct IdOf {
+    const std::vector<HandleRecord>& records;
+    HandleId operator()(uint32_t pos) const { return records[pos].id; }
+  };
   void eraseAt(size_t pos);
   void shrinkIfSparse();
   void reindex(size_t capacity);
 
   std::vector<HandleRecord> records_;
-  std::vector<uint32_t> index_;  // power-of-two size; record positions
+  IdIndex<uint32_t, kNone> index_;  // record positions
 };
 
 }  // namespace brainvm
